@@ -1,0 +1,160 @@
+"""The config schema: every field with its default, checked before compiling.
+
+Configs under ``configs/`` start from ``base_config()`` and override what
+they need, so every config has every field and command-line overrides of a
+field that does not exist are rejected by ml_collections.
+
+Fields (defaults in brackets):
+
+* ``seed`` [0]: root seed for parameters, noise and data order.
+* ``parallel`` ['auto']: ``'pmap'`` over all local devices, ``'jit'`` on one,
+  ``'auto'`` = pmap when there is more than one local device.
+* ``data.*``: see ``ganjax.data``.
+* ``model.latent_dim`` [100], ``model.latent_dist`` ['normal' or 'uniform'],
+  ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
+  (see ``ganjax.models``).
+* ``loss.name`` ['ns']: ``'minimax'``, ``'ns'`` or ``'wgan_gp'``;
+  ``loss.gp_weight`` [10.0]: lambda of the gradient penalty.
+* ``optim.g`` / ``optim.d``: ``{name: adam|sgd|rmsprop, learning_rate, b1,
+  b2, eps, momentum}``.
+* ``train.steps``: generator updates in total; ``train.batch_size``: global
+  batch (all devices); ``train.n_critic`` [1]: D updates per G update;
+  ``train.log_every``, ``train.checkpoint_every``, ``train.sample_every``:
+  intervals in steps; ``train.num_samples`` [64]: samples in the picture;
+  ``train.max_checkpoints`` [3]: checkpoints kept.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import ml_collections
+
+from ganjax import errors
+
+
+def base_config() -> ml_collections.ConfigDict:
+  """All fields with their defaults: an MLP GAN on the 2D ring of 8."""
+  c = ml_collections.ConfigDict()
+  c.seed = 0
+  c.parallel = 'auto'
+
+  c.data = ml_collections.ConfigDict()
+  c.data.name = 'ring8'
+  c.data.split = 'train'
+  c.data.image_size = 0
+  c.data.channels = 0
+  c.data.value_range = (-1.0, 1.0)
+  c.data.data_dir = ml_collections.config_dict.placeholder(str)
+  c.data.shuffle_buffer = 10_000
+
+  c.model = ml_collections.ConfigDict()
+  c.model.latent_dim = 100
+  c.model.latent_dist = 'normal'
+  c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
+  c.model.discriminator = ml_collections.ConfigDict({'name': 'mlp'})
+
+  c.loss = ml_collections.ConfigDict()
+  c.loss.name = 'ns'
+  c.loss.gp_weight = 10.0
+
+  c.optim = ml_collections.ConfigDict()
+  for net in ('g', 'd'):
+    c.optim[net] = ml_collections.ConfigDict(dict(
+        name='adam', learning_rate=1e-4, b1=0.9, b2=0.999, eps=1e-7,
+        momentum=0.0))
+
+  c.train = ml_collections.ConfigDict()
+  c.train.steps = 1000
+  c.train.batch_size = 256
+  c.train.n_critic = 1
+  c.train.log_every = 100
+  c.train.checkpoint_every = 1000
+  c.train.sample_every = 1000
+  c.train.num_samples = 64
+  c.train.max_checkpoints = 3
+  return c
+
+
+def _fail(field: str, value, allowed: str) -> None:
+  raise errors.ConfigError(f'config.{field}={value!r} is not allowed: '
+                           f'{allowed}.')
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises ``ConfigError`` naming the first bad field, before compiling."""
+  t = config.train
+  for field in ('steps', 'batch_size', 'log_every', 'checkpoint_every',
+                'sample_every', 'num_samples', 'max_checkpoints'):
+    value = t[field]
+    if not isinstance(value, int) or value <= 0:
+      _fail(f'train.{field}', value, 'use a positive integer')
+  if not isinstance(t.n_critic, int) or t.n_critic < 1:
+    _fail('train.n_critic', t.n_critic, 'use an integer >= 1')
+  if config.loss.gp_weight < 0:
+    _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')
+  for net in ('g', 'd'):
+    lr = config.optim[net].learning_rate
+    if not lr > 0:
+      _fail(f'optim.{net}.learning_rate', lr, 'use a positive value')
+  if config.model.latent_dim <= 0:
+    _fail('model.latent_dim', config.model.latent_dim,
+          'use a positive integer')
+  lo, hi = config.data.value_range
+  if not lo < hi:
+    _fail('data.value_range', tuple(config.data.value_range),
+          'use (low, high) with low < high')
+  out = config.model.generator.get('output_activation', None)
+  expected = {'tanh': (-1.0, 1.0), 'sigmoid': (0.0, 1.0)}.get(out)
+  if expected and tuple(config.data.value_range) != expected:
+    _fail('data.value_range', tuple(config.data.value_range),
+          f'a generator with a {out} output produces {expected}; set '
+          f'config.data.value_range={expected}')
+
+
+def config_path(name: str) -> str:
+  """``configs/<name>.py`` of the repository (or of the working directory)."""
+  if name.endswith('.py') and os.path.exists(name):
+    return name
+  here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  for root in (here, os.getcwd()):
+    path = os.path.join(root, 'configs', f'{name}.py')
+    if os.path.exists(path):
+      return path
+  raise errors.ConfigError(f'no config named {name!r}: expected '
+                           f'configs/{name}.py in {here} or {os.getcwd()}.')
+
+
+def get_config(name: str = 'default', **overrides) -> ml_collections.ConfigDict:
+  """Loads ``configs/<name>.py`` and applies dotted overrides.
+
+  Example: ``get_config('svhn_wgan', **{'train.steps': 100})`` or
+  ``get_config('default', train__steps=100)`` (``__`` stands for ``.``).
+  """
+  path = config_path(name)
+  spec = importlib.util.spec_from_file_location(f'ganjax_config_{name}', path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  config = module.get_config()
+  for key, value in overrides.items():
+    key = key.replace('__', '.')
+    node, *_ = key.rsplit('.', 1)
+    try:
+      parent = config if '.' not in key else _lookup(config, node)
+      leaf = key.rsplit('.', 1)[-1]
+      if leaf not in parent:
+        raise KeyError(leaf)
+      parent[leaf] = value
+    except (KeyError, AttributeError):
+      raise errors.ConfigError(
+          f'override {key}={value!r}: config {name!r} has no field {key!r}.'
+      ) from None
+  return config
+
+
+def _lookup(config, dotted: str):
+  node = config
+  for part in dotted.split('.'):
+    node = node[part]
+  return node

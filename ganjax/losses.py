@@ -1,0 +1,108 @@
+"""GAN losses: pure functions of discriminator logits.
+
+Every loss here is written in log-sigmoid form (``softplus``), never as
+``log(sigmoid(x))``, so it stays finite for logits of any size.
+
+With ``D(x) = sigmoid(logit)``:
+
+* ``minimax`` (Goodfellow et al. 2014): D maximizes
+  ``log D(x) + log(1 - D(G(z)))``; G minimizes ``log(1 - D(G(z)))``.
+* ``ns`` (non-saturating): the same D loss; G maximizes ``log D(G(z))``.
+* ``wgan_gp`` (Gulrajani et al. 2017): the critic minimizes
+  ``E[D(G(z))] - E[D(x)] + lambda * E[(||grad D(x_hat)||_2 - 1)^2]``;
+  G minimizes ``-E[D(G(z))]``. Logits are critic values, not probabilities.
+
+Losses are means over the (per-device) batch; the step averages them over
+devices, so the result is the global-batch mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+from ganjax import errors
+
+
+def minimax_d_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
+  """-[log D(x) + log(1 - D(G(z)))], averaged: binary cross-entropy."""
+  return jnp.mean(jax.nn.softplus(-real_logits)) + jnp.mean(
+      jax.nn.softplus(fake_logits))
+
+
+def minimax_g_loss(fake_logits: jax.Array) -> jax.Array:
+  """log(1 - D(G(z))), averaged (the saturating generator loss)."""
+  return -jnp.mean(jax.nn.softplus(fake_logits))
+
+
+def ns_g_loss(fake_logits: jax.Array) -> jax.Array:
+  """-log D(G(z)), averaged (the non-saturating generator loss)."""
+  return jnp.mean(jax.nn.softplus(-fake_logits))
+
+
+def wasserstein_d_loss(real_logits: jax.Array,
+                       fake_logits: jax.Array) -> jax.Array:
+  """E[D(G(z))] - E[D(x)]: the critic's part without the penalty."""
+  return jnp.mean(fake_logits) - jnp.mean(real_logits)
+
+
+def wasserstein_g_loss(fake_logits: jax.Array) -> jax.Array:
+  """-E[D(G(z))]."""
+  return -jnp.mean(fake_logits)
+
+
+def interpolate(real: jax.Array, fake: jax.Array, eps: jax.Array) -> jax.Array:
+  """x_hat = eps * real + (1 - eps) * fake, with one eps per example.
+
+  Args:
+    real: [batch, ...] real samples.
+    fake: [batch, ...] generated samples.
+    eps: [batch] uniform draws in [0, 1].
+  """
+  eps = eps.reshape((-1,) + (1,) * (real.ndim - 1))
+  return eps * real + (1.0 - eps) * fake
+
+
+def gradient_penalty(critic: Callable[[jax.Array], jax.Array],
+                     x_hat: jax.Array) -> jax.Array:
+  """E[(||grad_x critic(x)||_2 - 1)^2] at the points ``x_hat``.
+
+  ``critic`` maps a batch [batch, ...] to logits [batch] or [batch, 1] and
+  must treat examples independently (no BatchNorm in train mode), so that
+  the gradient of the summed output is the per-example gradient.
+  """
+  grads = jax.grad(lambda x: jnp.sum(critic(x)))(x_hat)
+  grads = grads.reshape((grads.shape[0], -1))
+  # A tiny epsilon keeps the gradient of the norm finite at zero.
+  norms = jnp.sqrt(jnp.sum(jnp.square(grads), axis=-1) + 1e-12)
+  return jnp.mean(jnp.square(norms - 1.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class GANLoss:
+  """A named pair of D and G losses; ``uses_penalty`` for WGAN-GP."""
+  name: str
+  d_loss: Callable[[jax.Array, jax.Array], jax.Array]
+  g_loss: Callable[[jax.Array], jax.Array]
+  uses_penalty: bool = False
+  # How to read a mean logit as "D(x)": a probability or a critic value.
+  probabilities: bool = True
+
+
+LOSSES = {
+    'minimax': GANLoss('minimax', minimax_d_loss, minimax_g_loss),
+    'ns': GANLoss('ns', minimax_d_loss, ns_g_loss),
+    'wgan_gp': GANLoss('wgan_gp', wasserstein_d_loss, wasserstein_g_loss,
+                       uses_penalty=True, probabilities=False),
+}
+
+
+def get_loss(name: str) -> GANLoss:
+  """The loss pair called ``name``; a clear error for an unknown name."""
+  if name not in LOSSES:
+    raise errors.ConfigError(f'config.loss.name={name!r} is not a known loss; '
+                     f'choose one of {sorted(LOSSES)}.')
+  return LOSSES[name]

@@ -1,0 +1,62 @@
+"""Generators and discriminators by name, built from ``config.model``.
+
+``config.model.generator`` and ``config.model.discriminator`` are dicts with
+a ``name`` (a key of ``GENERATORS`` / ``DISCRIMINATORS``) and the module's
+own fields as the other keys. Every generator maps ``z [batch, latent]`` to
+samples ``[batch, *data_shape]``; every discriminator maps samples to logits
+``[batch]``. Both take ``train`` and an ``axis_name`` for BatchNorm under
+``jax.pmap``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Sequence
+
+import flax.linen as nn
+
+from ganjax.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganjax.models.mlp import MLPDiscriminator, MLPGenerator
+from ganjax import errors
+
+GENERATORS: dict[str, type[nn.Module]] = {
+    'mlp': MLPGenerator,
+    'dcgan': DCGANGenerator,
+}
+DISCRIMINATORS: dict[str, type[nn.Module]] = {
+    'mlp': MLPDiscriminator,
+    'dcgan': DCGANDiscriminator,
+}
+
+
+def _build(registry: Mapping[str, type[nn.Module]], spec: Mapping[str, Any],
+           field: str, **extra: Any) -> nn.Module:
+  spec = dict(spec)
+  name = spec.pop('name', None)
+  if name not in registry:
+    raise errors.ConfigError(f'{field}.name={name!r} is not a known model; choose one '
+                     f'of {sorted(registry)}.')
+  cls = registry[name]
+  allowed = {f.name for f in dataclasses.fields(cls)} - {'parent', 'name'}
+  for key in spec:
+    if key not in allowed:
+      raise errors.ConfigError(f'{field}.{key} is not a field of the {name!r} model; '
+                       f'its fields are {sorted(allowed - set(extra))}.')
+  kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()}
+  kwargs.update({k: v for k, v in extra.items() if k in allowed})
+  return cls(**kwargs)
+
+
+def build_generator(spec: Mapping[str, Any], data_shape: Sequence[int],
+                    axis_name: str | None = None) -> nn.Module:
+  """The generator named in ``spec``, producing samples of ``data_shape``."""
+  return _build(GENERATORS, spec, 'config.model.generator',
+                output_shape=tuple(data_shape), axis_name=axis_name)
+
+
+def build_discriminator(spec: Mapping[str, Any],
+                        axis_name: str | None = None) -> nn.Module:
+  """The discriminator named in ``spec``."""
+  return _build(DISCRIMINATORS, spec, 'config.model.discriminator',
+                axis_name=axis_name)
+

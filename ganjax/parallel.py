@@ -1,0 +1,92 @@
+"""Placing the step on devices: ``jax.pmap`` over all local devices, or
+``jax.jit`` on one.
+
+``config.parallel``: ``'auto'`` (pmap when there is more than one local
+device, else jit), ``'pmap'`` or ``'jit'``. The same ``steps.train_step``
+compiles under both; only the state's and batch's layout differ:
+
+* jit: state as is, batch ``[n_critic, batch, ...]``;
+* pmap: state replicated with a leading device axis, batch
+  ``[devices, n_critic, batch / devices, ...]``.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import itertools
+from typing import Any, Callable, Iterator
+
+import flax.jax_utils
+import jax
+import numpy as np
+
+from ganjax import errors, steps
+from ganjax.state import GAN, GANState
+
+AXIS = 'devices'
+MODES = ('auto', 'pmap', 'jit')
+
+
+def resolve_mode(mode: str) -> str:
+  if mode not in MODES:
+    raise errors.ConfigError(f'config.parallel={mode!r} is not allowed; '
+                             f'choose one of {list(MODES)}.')
+  if mode == 'auto':
+    return 'pmap' if jax.local_device_count() > 1 else 'jit'
+  return mode
+
+
+def axis_name(mode: str) -> str | None:
+  return AXIS if mode == 'pmap' else None
+
+
+def compile_step(gan: GAN, mode: str) -> Callable[[GANState, Any], Any]:
+  """The train step, compiled once for ``mode``; the state is donated."""
+  fn = functools.partial(steps.train_step, gan)
+  if mode == 'pmap':
+    return jax.pmap(fn, axis_name=AXIS, donate_argnums=(0,))
+  return jax.jit(fn, donate_argnums=(0,))
+
+
+def place_state(state: GANState, mode: str) -> GANState:
+  if mode == 'pmap':
+    return flax.jax_utils.replicate(state)
+  return jax.device_put(state)
+
+
+def host_state(state: GANState, mode: str) -> GANState:
+  """The state as one unreplicated copy on the host (for checkpoints)."""
+  if mode == 'pmap':
+    state = jax.tree.map(lambda x: x[0], state)
+  return jax.device_get(state)
+
+
+def shard(batch: np.ndarray, mode: str) -> np.ndarray:
+  """``[n_critic, batch, ...]`` -> ``[devices, n_critic, batch/devices, ...]``."""
+  if mode != 'pmap':
+    return batch
+  devices = jax.local_device_count()
+  n, b = batch.shape[:2]
+  batch = batch.reshape((n, devices, b // devices) + batch.shape[2:])
+  return np.swapaxes(batch, 0, 1)
+
+
+def device_stream(stream: Iterator[np.ndarray], mode: str,
+                  size: int = 2) -> Iterator[jax.Array]:
+  """Shards each batch and keeps ``size`` batches in flight to the devices."""
+  sharded = (shard(b, mode) for b in stream)
+  if mode == 'pmap':
+    return flax.jax_utils.prefetch_to_device(sharded, size)
+  queue = collections.deque()
+
+  def enqueue(n):
+    for b in itertools.islice(sharded, n):
+      queue.append(jax.device_put(b))
+
+  def gen():
+    enqueue(size)
+    while queue:
+      yield queue.popleft()
+      enqueue(1)
+  return gen()

@@ -1,0 +1,141 @@
+"""The GAN as data: a static ``GAN`` spec and one ``GANState`` pytree.
+
+``GAN`` holds what does not change during training and is not an array: the
+two Flax modules, the loss, the two optax transformations and the step's
+hyper-parameters. ``GANState`` holds every array that does: both networks'
+parameters and BatchNorm statistics, both optimizer states, the step and the
+root random key. Steps are pure functions ``(GAN, GANState, batch) ->
+(GANState, metrics)``; the checkpoint is ``GANState`` alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Sequence
+
+import flax
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+import optax
+
+from ganjax import errors, losses, models
+
+PyTree = Any
+
+LATENT_DISTRIBUTIONS = ('normal', 'uniform')
+
+
+@flax.struct.dataclass
+class GANState:
+  step: jax.Array
+  g_params: PyTree
+  g_batch_stats: PyTree
+  d_params: PyTree
+  d_batch_stats: PyTree
+  g_opt_state: PyTree
+  d_opt_state: PyTree
+  rng: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class GAN:
+  """Everything static about a GAN; hashable, so steps can close over it."""
+  generator: nn.Module
+  discriminator: nn.Module
+  loss: losses.GANLoss
+  g_tx: optax.GradientTransformation
+  d_tx: optax.GradientTransformation
+  data_shape: tuple[int, ...]
+  latent_dim: int
+  latent_dist: str = 'normal'
+  n_critic: int = 1
+  gp_weight: float = 10.0
+  axis_name: str | None = None  # the device axis under pmap, else None
+
+  def sample_latent(self, key: jax.Array, num: int) -> jax.Array:
+    shape = (num, self.latent_dim)
+    if self.latent_dist == 'uniform':
+      return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
+    return jax.random.normal(key, shape)
+
+  def __hash__(self):
+    return id(self)
+
+  def __eq__(self, other):
+    return self is other
+
+
+OPTIMIZERS = ('adam', 'sgd', 'rmsprop')
+
+
+def make_optimizer(cfg: ml_collections.ConfigDict,
+                   field: str) -> optax.GradientTransformation:
+  """An optax optimizer from ``{name, learning_rate, b1, b2, momentum}``."""
+  name = cfg.get('name', 'adam')
+  lr = cfg.get('learning_rate', 1e-4)
+  if name == 'adam':
+    return optax.adam(lr, b1=cfg.get('b1', 0.9), b2=cfg.get('b2', 0.999),
+                      eps=cfg.get('eps', 1e-7))
+  if name == 'sgd':
+    momentum = cfg.get('momentum', 0.0)
+    return optax.sgd(lr, momentum=momentum or None)
+  if name == 'rmsprop':
+    return optax.rmsprop(lr)
+  raise errors.ConfigError(f'{field}.name={name!r} is not a known optimizer; choose '
+                   f'one of {list(OPTIMIZERS)}.')
+
+
+def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
+              axis_name: str | None = None) -> GAN:
+  """The static GAN spec described by ``config`` for data of ``data_shape``."""
+  m = config.model
+  if m.latent_dist not in LATENT_DISTRIBUTIONS:
+    raise errors.ConfigError(f'config.model.latent_dist={m.latent_dist!r} is not '
+                     f'known; choose one of {list(LATENT_DISTRIBUTIONS)}.')
+  return GAN(
+      generator=models.build_generator(m.generator, data_shape, axis_name),
+      discriminator=models.build_discriminator(m.discriminator, axis_name),
+      loss=losses.get_loss(config.loss.name),
+      g_tx=make_optimizer(config.optim.g, 'config.optim.g'),
+      d_tx=make_optimizer(config.optim.d, 'config.optim.d'),
+      data_shape=tuple(data_shape),
+      latent_dim=m.latent_dim,
+      latent_dist=m.latent_dist,
+      n_critic=config.train.n_critic,
+      gp_weight=config.loss.get('gp_weight', 10.0),
+      axis_name=axis_name,
+  )
+
+
+def create_state(gan: GAN, seed: int) -> GANState:
+  """Fresh parameters and optimizer states; one root key for the run."""
+  g_key, d_key, run_key = jax.random.split(jax.random.PRNGKey(seed), 3)
+  z = jnp.zeros((1, gan.latent_dim), jnp.float32)
+  g_vars = gan.generator.init({'params': g_key}, z, train=False)
+  fake = gan.generator.apply(g_vars, z, train=False)
+  d_vars = gan.discriminator.init({'params': d_key}, fake, train=False)
+  g_params, d_params = g_vars['params'], d_vars['params']
+  return GANState(
+      step=jnp.zeros((), jnp.int32),
+      g_params=g_params,
+      g_batch_stats=g_vars.get('batch_stats', {}),
+      d_params=d_params,
+      d_batch_stats=d_vars.get('batch_stats', {}),
+      g_opt_state=gan.g_tx.init(g_params),
+      d_opt_state=gan.d_tx.init(d_params),
+      rng=run_key,
+  )
+
+
+def count_parameters(params: PyTree, batch_stats: PyTree = None) -> dict:
+  """Trainable, non-trainable (BatchNorm moving statistics) and total counts.
+
+  The same split Keras' ``model.summary()`` prints, so the counts compare
+  with the tables of the seed documents.
+  """
+  size = lambda t: sum(int(x.size) for x in jax.tree.leaves(t))
+  trainable, fixed = size(params), size(batch_stats or {})
+  return {'trainable': trainable, 'non_trainable': fixed,
+          'total': trainable + fixed}

@@ -1,0 +1,175 @@
+"""The training step: ``n_critic`` discriminator updates, then one G update.
+
+All functions here are pure and are traced once. They run unchanged under
+``jax.jit`` (one device, ``gan.axis_name`` is None) and under ``jax.pmap``
+(``gan.axis_name`` names the device axis): gradients, metrics and BatchNorm
+statistics are averaged over devices with ``lax.pmean``, and the noise of
+every example (z, the gradient-penalty interpolation) is drawn for the
+global batch and sliced, so N devices compute the same update as one device
+on the same global batch. Dropout masks are drawn per device
+(``fold_in(key, axis_index)``): distinct on every device, but not the same
+masks as a single-device run.
+
+Randomness: ``key = fold_in(state.rng, state.step)``; nothing random is
+drawn on the host.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import optax
+from jax import lax
+
+from ganjax import losses
+from ganjax.state import GAN, GANState
+
+Metrics = dict[str, jax.Array]
+
+
+def _pmean(tree: Any, axis_name: str | None) -> Any:
+  return tree if axis_name is None else lax.pmean(tree, axis_name)
+
+
+def _draw(gan: GAN, key: jax.Array, local: int,
+          sample: Callable[[jax.Array, int], jax.Array]) -> jax.Array:
+  """Draws ``sample(key, global_batch)`` and keeps this device's slice."""
+  if gan.axis_name is None:
+    return sample(key, local)
+  devices = lax.psum(1, gan.axis_name)
+  index = lax.axis_index(gan.axis_name)
+  full = sample(key, local * devices)
+  return lax.dynamic_slice_in_dim(full, index * local, local)
+
+
+def _device_key(gan: GAN, key: jax.Array) -> jax.Array:
+  if gan.axis_name is None:
+    return key
+  return jax.random.fold_in(key, lax.axis_index(gan.axis_name))
+
+
+def _apply(module, params, batch_stats, x, key, train=True):
+  """Applies a G or D in train mode; returns (output, new batch_stats)."""
+  variables = {'params': params}
+  if batch_stats:
+    variables['batch_stats'] = batch_stats
+  if batch_stats and train:
+    out, updates = module.apply(variables, x, train=True,
+                                rngs={'dropout': key}, mutable=['batch_stats'])
+    return out, updates['batch_stats']
+  return module.apply(variables, x, train=train,
+                      rngs={'dropout': key}), batch_stats
+
+
+def _readout(gan: GAN, logits: jax.Array) -> jax.Array:
+  """Mean D(x) as a probability, or the mean critic value for WGAN."""
+  if gan.loss.probabilities:
+    return jnp.mean(jax.nn.sigmoid(logits))
+  return jnp.mean(logits)
+
+
+def generate(gan: GAN, state: GANState, z: jax.Array) -> jax.Array:
+  """G(z) in inference mode (BatchNorm moving statistics)."""
+  variables = {'params': state.g_params}
+  if state.g_batch_stats:
+    variables['batch_stats'] = state.g_batch_stats
+  return gan.generator.apply(variables, z, train=False)
+
+
+def d_step(gan: GAN, state: GANState, real: jax.Array,
+           key: jax.Array) -> tuple[GANState, Metrics]:
+  """One discriminator (critic) update on a batch of real samples."""
+  local = real.shape[0]
+  z_key, eps_key, drop_key = jax.random.split(key, 3)
+  z = _draw(gan, z_key, local, gan.sample_latent)
+  drop_key = _device_key(gan, drop_key)
+  k_gen, k_real, k_fake, k_gp = jax.random.split(drop_key, 4)
+  # G runs in train mode as in the G step; its statistics update once per
+  # train step, in the G update, so they are not kept here.
+  fake, _ = _apply(gan.generator, state.g_params, state.g_batch_stats, z,
+                   k_gen)
+  fake = lax.stop_gradient(fake)
+
+  def loss_fn(d_params):
+    real_logits, stats = _apply(gan.discriminator, d_params,
+                                state.d_batch_stats, real, k_real)
+    fake_logits, stats = _apply(gan.discriminator, d_params, stats, fake,
+                                k_fake)
+    loss = gan.loss.d_loss(real_logits, fake_logits)
+    penalty = jnp.zeros((), loss.dtype)
+    if gan.loss.uses_penalty:
+      eps = _draw(gan, eps_key, local,
+                  lambda k, n: jax.random.uniform(k, (n,)))
+      x_hat = losses.interpolate(real, fake, eps)
+      critic = lambda x: _apply(gan.discriminator, d_params, stats, x, k_gp,
+                                train=True)[0]
+      penalty = losses.gradient_penalty(critic, x_hat)
+      loss = loss + gan.gp_weight * penalty
+    aux = {'d_real': _readout(gan, real_logits),
+           'd_fake': _readout(gan, fake_logits), 'gp': penalty}
+    return loss, (stats, aux)
+
+  (loss, (stats, aux)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+      state.d_params)
+  grads = _pmean(grads, gan.axis_name)
+  updates, opt_state = gan.d_tx.update(grads, state.d_opt_state,
+                                       state.d_params)
+  state = state.replace(d_params=optax.apply_updates(state.d_params, updates),
+                        d_opt_state=opt_state, d_batch_stats=stats)
+  metrics = {'d_loss': loss, 'd_grad_norm': optax.global_norm(grads), **aux}
+  return state, metrics
+
+
+def g_step(gan: GAN, state: GANState, key: jax.Array,
+           local: int) -> tuple[GANState, Metrics]:
+  """One generator update on ``local`` fresh z against the current D."""
+  z_key, drop_key = jax.random.split(key)
+  z = _draw(gan, z_key, local, gan.sample_latent)
+  k_gen, k_disc = jax.random.split(_device_key(gan, drop_key))
+
+  def loss_fn(g_params):
+    fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
+                           k_gen)
+    fake_logits, _ = _apply(gan.discriminator, state.d_params,
+                            state.d_batch_stats, fake, k_disc)
+    return gan.loss.g_loss(fake_logits), g_stats
+
+  (loss, g_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+      state.g_params)
+  grads = _pmean(grads, gan.axis_name)
+  updates, opt_state = gan.g_tx.update(grads, state.g_opt_state,
+                                       state.g_params)
+  state = state.replace(g_params=optax.apply_updates(state.g_params, updates),
+                        g_opt_state=opt_state, g_batch_stats=g_stats)
+  return state, {'g_loss': loss, 'g_grad_norm': optax.global_norm(grads)}
+
+
+def train_step(gan: GAN, state: GANState,
+               batch: jax.Array) -> tuple[GANState, Metrics]:
+  """``n_critic`` D updates, one per real batch, then one G update.
+
+  Args:
+    gan: the static spec.
+    state: the current state (per device under pmap).
+    batch: real samples ``[n_critic, batch, *data_shape]``; each D update
+      sees fresh real data, as in Goodfellow et al.'s algorithm.
+
+  Returns:
+    The new state and scalar metrics (averaged over the critic updates and
+    over devices).
+  """
+  key = jax.random.fold_in(state.rng, state.step)
+  d_keys = jax.random.split(jax.random.fold_in(key, 0), gan.n_critic)
+  g_key = jax.random.fold_in(key, 1)
+
+  def body(st, inputs):
+    real, k = inputs
+    return d_step(gan, st, real, k)
+
+  state, d_metrics = lax.scan(body, state, (batch, d_keys))
+  d_metrics = jax.tree.map(jnp.mean, d_metrics)
+  state, g_metrics = g_step(gan, state, g_key, batch.shape[1])
+  state = state.replace(step=state.step + 1)
+  return state, _pmean({**d_metrics, **g_metrics}, gan.axis_name)

@@ -1,0 +1,191 @@
+"""``train_and_evaluate(config, workdir)``: the training loop, top to bottom.
+
+config -> data stream -> GAN spec and state (restored if the workdir has a
+checkpoint) -> one compiled step -> loop: metrics every ``log_every`` steps
+(the only host reads), samples every ``sample_every``, checkpoints every
+``checkpoint_every`` and at the end.
+
+Workdir layout: ``checkpoints/`` (Orbax), ``samples/step_<N>.png``,
+TensorBoard event files, ``config.json`` (the resolved config).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+from absl import logging
+from clu import metric_writers, parameter_overview, periodic_actions
+
+from ganjax import (checkpoint, config_lib, data, errors, parallel, state as
+                    state_lib, steps, visualize)
+from ganjax.state import GAN, GANState
+
+
+def prepare_workdir(workdir: str) -> str:
+  """Creates ``workdir`` and proves it writable, or says why it is not."""
+  workdir = os.path.abspath(workdir)
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    probe = os.path.join(workdir, '.ganjax_write_test')
+    with open(probe, 'w') as f:
+      f.write('ok')
+    os.remove(probe)
+  except OSError as e:
+    raise errors.WorkdirError(
+        f'workdir {workdir} is not writable ({e.strerror}); choose another '
+        f'with --workdir.') from None
+  return workdir
+
+
+def write_config(config: ml_collections.ConfigDict, workdir: str) -> None:
+  with open(os.path.join(workdir, 'config.json'), 'w') as f:
+    f.write(config.to_json_best_effort(indent=2, sort_keys=True))
+
+
+def build(config: ml_collections.ConfigDict, mode: str = 'jit'):
+  """The GAN spec and a fresh state for ``config`` (no data is read)."""
+  config_lib.validate(config)
+  gan = state_lib.build_gan(config, data.data_shape(config),
+                            parallel.axis_name(mode))
+  return gan, state_lib.create_state(gan, config.seed)
+
+
+def fixed_latents(gan: GAN, config: ml_collections.ConfigDict) -> jax.Array:
+  """The z of every sample picture: the same each time, so progress shows."""
+  key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 0x5A4D)
+  return gan.sample_latent(key, config.train.num_samples)
+
+
+def save_samples(config: ml_collections.ConfigDict, samples: np.ndarray,
+                 path: str, title: str = '') -> None:
+  """The picture that suits the data: grid, 2D scatter or 1D histogram."""
+  samples = np.asarray(samples)
+  if data.is_image(config):
+    grid = visualize.image_grid(samples, config.data.value_range)
+    visualize.save_image(path, grid)
+  else:
+    dist = data.toy_distribution(config)
+    if dist.dim == 1:
+      visualize.histogram_1d(path, samples, float(dist.means[0, 0]),
+                             dist.std, title)
+    else:
+      visualize.scatter_2d(path, samples, dist.means, title)
+
+
+def _log_parameter_overview(gan: GAN, state: GANState) -> None:
+  for label, params, stats in (
+      ('Generator', state.g_params, state.g_batch_stats),
+      ('Discriminator', state.d_params, state.d_batch_stats)):
+    counts = state_lib.count_parameters(params, stats)
+    logging.info('%s (%s):\n%s\nTotal params: %s  Trainable: %s  '
+                 'Non-trainable (BatchNorm statistics): %s', label,
+                 type(gan.generator if label == 'Generator' else
+                      gan.discriminator).__name__,
+                 parameter_overview.get_parameter_overview(
+                     {'params': params, 'batch_stats': stats}),
+                 f"{counts['total']:,}", f"{counts['trainable']:,}",
+                 f"{counts['non_trainable']:,}")
+
+
+class NonFiniteError(errors.GanjaxError, FloatingPointError):
+  """Training produced NaN or Inf."""
+
+
+def train_and_evaluate(
+    config: ml_collections.ConfigDict, workdir: str,
+    progress: Callable[[int, int, dict], None] | None = None) -> GANState:
+  """Trains ``config`` in ``workdir``, resuming from its latest checkpoint.
+
+  Args:
+    config: a config from ``configs/`` (see ``ganjax.config_lib``).
+    workdir: where checkpoints, samples, logs and the config go.
+    progress: optional callback ``(step, total, metrics)`` at each log point
+      (the notebook API uses it for a progress bar).
+
+  Returns:
+    The final state, unreplicated, on the host.
+  """
+  config_lib.validate(config)
+  mode = parallel.resolve_mode(config.parallel)
+  shape = data.data_shape(config)
+  data.per_process_batch(config)  # Fails early on an indivisible batch.
+  workdir = prepare_workdir(workdir)
+  is_chief = jax.process_index() == 0
+
+  gan = state_lib.build_gan(config, shape, parallel.axis_name(mode))
+  state = state_lib.create_state(gan, config.seed)
+  ckpts = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints'),
+                                 config.train.max_checkpoints)
+  if ckpts.latest_step() is not None:
+    state = ckpts.restore(state)
+  start = int(state.step)
+  total = config.train.steps
+  if is_chief:
+    write_config(config, workdir)
+    _log_parameter_overview(gan, state)
+  logging.info('Training %s from step %d to %d on %d device(s) with %s.',
+               config.data.name, start, total, jax.local_device_count(), mode)
+
+  writer = metric_writers.create_default_writer(workdir,
+                                                just_logging=not is_chief)
+  batches = parallel.device_stream(data.make_stream(config, start), mode)
+  train_step = parallel.compile_step(gan, mode)
+  generate = jax.jit(lambda s, z: steps.generate(gan, s, z))
+  z_fixed = fixed_latents(gan, config)
+  device_state = parallel.place_state(state, mode)
+  hooks = [periodic_actions.ReportProgress(
+      num_train_steps=total, writer=writer,
+      every_steps=config.train.log_every)] if is_chief else []
+
+  def one_copy(tree):
+    return jax.tree.map(lambda x: x[0], tree) if mode == 'pmap' else tree
+
+  sums, count = None, 0
+  for step in range(start + 1, total + 1):
+    with jax.profiler.StepTraceAnnotation('train', step_num=step):
+      device_state, metrics = train_step(device_state, next(batches))
+    # Summed on the device; the host reads them only at log points.
+    sums = metrics if sums is None else jax.tree.map(jnp.add, sums, metrics)
+    count += 1
+    for hook in hooks:
+      hook(step)
+    last = step == total
+    checkpoint_now = step % config.train.checkpoint_every == 0 or last
+    # Metrics are also read before every checkpoint: a non-finite state is
+    # never saved.
+    if step % config.train.log_every == 0 or checkpoint_now:
+      scalars = {k: float(v) / count
+                 for k, v in jax.device_get(one_copy(sums)).items()}
+      sums, count = None, 0
+      if not all(np.isfinite(v) for v in scalars.values()):
+        raise NonFiniteError(
+            f'non-finite metrics at step {step}: {scalars}; the last good '
+            f'checkpoint is step {ckpts.latest_step()} in {ckpts.directory}.')
+      writer.write_scalars(step, scalars)
+      if progress is not None:
+        progress(step, total, scalars)
+    if is_chief and (step % config.train.sample_every == 0 or last):
+      samples = np.asarray(generate(one_copy(device_state), z_fixed))
+      save_samples(config, samples,
+                   os.path.join(workdir, 'samples', f'step_{step:07d}.png'),
+                   title=f'{config.data.name}, step {step}')
+      if data.is_image(config):
+        lo, hi = config.data.value_range
+        writer.write_images(step, {'samples': visualize.image_grid(
+            samples, (lo, hi))[None].astype(np.float32) / 255.0})
+    if checkpoint_now:
+      ckpts.save(parallel.host_state(device_state, mode))
+
+  writer.flush()
+  final = parallel.host_state(device_state, mode)
+  if start >= total:
+    logging.info('Nothing to train: the checkpoint is at step %d >= '
+                 'train.steps=%d.', start, total)
+  ckpts.close()
+  return final

@@ -1,0 +1,50 @@
+r"""Trains a GAN from a config file.
+
+  python launch.py --config=configs/svhn_wgan.py --workdir=runs/svhn_wgan
+  python launch.py --config=configs/svhn_wgan.py --config.train.steps=200
+  python launch.py            # the offline default, configs/default.py
+
+Running the same command again resumes from the workdir's last checkpoint.
+"""
+
+import os
+import sys
+
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           'configs', 'default.py'),
+    'Config file: configs/<name>.py. Fields can be overridden with '
+    '--config.<field>=<value>.', lock_config=True)
+_WORKDIR = flags.DEFINE_string(
+    'workdir', None, 'Where checkpoints, samples and logs go; default '
+    'runs/<config name>.')
+_VERBOSE = flags.DEFINE_bool(
+    'verbose', False, 'Show the full traceback of user errors.')
+
+
+def default_workdir(config_path: str) -> str:
+  name = os.path.splitext(os.path.basename(config_path.split(':')[0]))[0]
+  return os.path.join('runs', name)
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  logging.set_verbosity(logging.INFO)
+  from ganjax import errors, train  # pylint: disable=g-import-not-at-top
+  workdir = _WORKDIR.value or default_workdir(
+      flags.FLAGS['config'].config_filename)
+  try:
+    train.train_and_evaluate(_CONFIG.value, workdir)
+  except errors.GanjaxError as e:
+    if _VERBOSE.value:
+      raise
+    print(f'error: {e}', file=sys.stderr)
+    sys.exit(1)
+
+
+if __name__ == '__main__':
+  app.run(main)
