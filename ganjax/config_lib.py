@@ -11,6 +11,8 @@ Fields (defaults in brackets):
   ``'auto'`` = pmap when there is more than one local device.
 * ``data.*``: see ``ganjax.data``.
 * ``model.latent_dim`` [100], ``model.latent_dist`` ['normal' or 'uniform'],
+  ``model.num_classes`` [0]: > 0 makes a class-conditional GAN (its
+  generator and discriminator take ``labels``),
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
   (see ``ganjax.models``).
 * ``loss.name`` ['ns']: ``'minimax'``, ``'ns'`` or ``'wgan_gp'``;
@@ -52,6 +54,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.model = ml_collections.ConfigDict()
   c.model.latent_dim = 100
   c.model.latent_dist = 'normal'
+  c.model.num_classes = 0
   c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
   c.model.discriminator = ml_collections.ConfigDict({'name': 'mlp'})
 

@@ -62,18 +62,22 @@ def host_state(state: GANState, mode: str) -> GANState:
   return jax.device_get(state)
 
 
-def shard(batch: np.ndarray, mode: str) -> np.ndarray:
-  """``[n_critic, batch, ...]`` -> ``[devices, n_critic, batch/devices, ...]``."""
+def shard(batch: Any, mode: str) -> Any:
+  """Each array ``[n_critic, batch, ...]`` -> ``[devices, n_critic,
+  batch/devices, ...]`` under pmap; unchanged under jit."""
   if mode != 'pmap':
     return batch
   devices = jax.local_device_count()
-  n, b = batch.shape[:2]
-  batch = batch.reshape((n, devices, b // devices) + batch.shape[2:])
-  return np.swapaxes(batch, 0, 1)
+
+  def split(x):
+    n, b = x.shape[:2]
+    x = x.reshape((n, devices, b // devices) + x.shape[2:])
+    return np.swapaxes(x, 0, 1)
+  return jax.tree.map(split, batch)
 
 
-def device_stream(stream: Iterator[np.ndarray], mode: str,
-                  size: int = 2) -> Iterator[jax.Array]:
+def device_stream(stream: Iterator[Any], mode: str,
+                  size: int = 2) -> Iterator[Any]:
   """Shards each batch and keeps ``size`` batches in flight to the devices."""
   sharded = (shard(b, mode) for b in stream)
   if mode == 'pmap':

@@ -53,6 +53,7 @@ class GAN:
   n_critic: int = 1
   gp_weight: float = 10.0
   axis_name: str | None = None  # the device axis under pmap, else None
+  num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
 
   def sample_latent(self, key: jax.Array, num: int) -> jax.Array:
     shape = (num, self.latent_dim)
@@ -106,6 +107,7 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       n_critic=config.train.n_critic,
       gp_weight=config.loss.get('gp_weight', 10.0),
       axis_name=axis_name,
+      num_classes=m.get('num_classes', 0),
   )
 
 
@@ -113,9 +115,11 @@ def create_state(gan: GAN, seed: int) -> GANState:
   """Fresh parameters and optimizer states; one root key for the run."""
   g_key, d_key, run_key = jax.random.split(jax.random.PRNGKey(seed), 3)
   z = jnp.zeros((1, gan.latent_dim), jnp.float32)
-  g_vars = gan.generator.init({'params': g_key}, z, train=False)
-  fake = gan.generator.apply(g_vars, z, train=False)
-  d_vars = gan.discriminator.init({'params': d_key}, fake, train=False)
+  kwargs = {'labels': jnp.zeros((1,), jnp.int32)} if gan.num_classes else {}
+  g_vars = gan.generator.init({'params': g_key}, z, train=False, **kwargs)
+  fake = gan.generator.apply(g_vars, z, train=False, **kwargs)
+  d_vars = gan.discriminator.init({'params': d_key}, fake, train=False,
+                                  **kwargs)
   g_params, d_params = g_vars['params'], d_vars['params']
   return GANState(
       step=jnp.zeros((), jnp.int32),

@@ -50,17 +50,28 @@ def _device_key(gan: GAN, key: jax.Array) -> jax.Array:
   return jax.random.fold_in(key, lax.axis_index(gan.axis_name))
 
 
-def _apply(module, params, batch_stats, x, key, train=True):
-  """Applies a G or D in train mode; returns (output, new batch_stats)."""
+def _apply(module, params, batch_stats, x, key, labels=None, train=True):
+  """Applies a G or D (with class labels when conditional); returns
+  (output, new batch_stats)."""
   variables = {'params': params}
   if batch_stats:
     variables['batch_stats'] = batch_stats
+  kwargs = {} if labels is None else {'labels': labels}
   if batch_stats and train:
     out, updates = module.apply(variables, x, train=True,
-                                rngs={'dropout': key}, mutable=['batch_stats'])
+                                rngs={'dropout': key}, mutable=['batch_stats'],
+                                **kwargs)
     return out, updates['batch_stats']
-  return module.apply(variables, x, train=train,
-                      rngs={'dropout': key}), batch_stats
+  return module.apply(variables, x, train=train, rngs={'dropout': key},
+                      **kwargs), batch_stats
+
+
+def _fake_labels(gan: GAN, key: jax.Array, local: int) -> jax.Array | None:
+  """Uniform class labels for generated samples (conditional GANs only)."""
+  if not gan.num_classes:
+    return None
+  return _draw(gan, key, local, lambda k, n: jax.random.randint(
+      k, (n,), 0, gan.num_classes))
 
 
 def _readout(gan: GAN, logits: jax.Array) -> jax.Array:
@@ -70,41 +81,43 @@ def _readout(gan: GAN, logits: jax.Array) -> jax.Array:
   return jnp.mean(logits)
 
 
-def generate(gan: GAN, state: GANState, z: jax.Array) -> jax.Array:
-  """G(z) in inference mode (BatchNorm moving statistics)."""
-  variables = {'params': state.g_params}
-  if state.g_batch_stats:
-    variables['batch_stats'] = state.g_batch_stats
-  return gan.generator.apply(variables, z, train=False)
+def generate(gan: GAN, state: GANState, z: jax.Array,
+             labels: jax.Array | None = None) -> jax.Array:
+  """G(z) (given class ``labels`` when conditional) in inference mode."""
+  return _apply(gan.generator, state.g_params, state.g_batch_stats, z, None,
+                labels, train=False)[0]
 
 
-def d_step(gan: GAN, state: GANState, real: jax.Array,
+def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
            key: jax.Array) -> tuple[GANState, Metrics]:
   """One discriminator (critic) update on a batch of real samples."""
   local = real.shape[0]
-  z_key, eps_key, drop_key = jax.random.split(key, 3)
+  z_key, eps_key, y_key, drop_key = jax.random.split(key, 4)
   z = _draw(gan, z_key, local, gan.sample_latent)
+  real_y = labels if gan.num_classes else None
+  fake_y = _fake_labels(gan, y_key, local)
   drop_key = _device_key(gan, drop_key)
   k_gen, k_real, k_fake, k_gp = jax.random.split(drop_key, 4)
   # G runs in train mode as in the G step; its statistics update once per
   # train step, in the G update, so they are not kept here.
   fake, _ = _apply(gan.generator, state.g_params, state.g_batch_stats, z,
-                   k_gen)
+                   k_gen, fake_y)
   fake = lax.stop_gradient(fake)
 
   def loss_fn(d_params):
     real_logits, stats = _apply(gan.discriminator, d_params,
-                                state.d_batch_stats, real, k_real)
+                                state.d_batch_stats, real, k_real, real_y)
     fake_logits, stats = _apply(gan.discriminator, d_params, stats, fake,
-                                k_fake)
+                                k_fake, fake_y)
     loss = gan.loss.d_loss(real_logits, fake_logits)
     penalty = jnp.zeros((), loss.dtype)
     if gan.loss.uses_penalty:
       eps = _draw(gan, eps_key, local,
                   lambda k, n: jax.random.uniform(k, (n,)))
       x_hat = losses.interpolate(real, fake, eps)
+      # A conditional critic scores the interpolates under the real labels.
       critic = lambda x: _apply(gan.discriminator, d_params, stats, x, k_gp,
-                                train=True)[0]
+                                real_y)[0]
       penalty = losses.gradient_penalty(critic, x_hat)
       loss = loss + gan.gp_weight * penalty
     aux = {'d_real': _readout(gan, real_logits),
@@ -125,15 +138,16 @@ def d_step(gan: GAN, state: GANState, real: jax.Array,
 def g_step(gan: GAN, state: GANState, key: jax.Array,
            local: int) -> tuple[GANState, Metrics]:
   """One generator update on ``local`` fresh z against the current D."""
-  z_key, drop_key = jax.random.split(key)
+  z_key, y_key, drop_key = jax.random.split(key, 3)
   z = _draw(gan, z_key, local, gan.sample_latent)
+  fake_y = _fake_labels(gan, y_key, local)
   k_gen, k_disc = jax.random.split(_device_key(gan, drop_key))
 
   def loss_fn(g_params):
     fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
-                           k_gen)
+                           k_gen, fake_y)
     fake_logits, _ = _apply(gan.discriminator, state.d_params,
-                            state.d_batch_stats, fake, k_disc)
+                            state.d_batch_stats, fake, k_disc, fake_y)
     return gan.loss.g_loss(fake_logits), g_stats
 
   (loss, g_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(
@@ -147,14 +161,15 @@ def g_step(gan: GAN, state: GANState, key: jax.Array,
 
 
 def train_step(gan: GAN, state: GANState,
-               batch: jax.Array) -> tuple[GANState, Metrics]:
+               batch: dict[str, jax.Array]) -> tuple[GANState, Metrics]:
   """``n_critic`` D updates, one per real batch, then one G update.
 
   Args:
     gan: the static spec.
     state: the current state (per device under pmap).
-    batch: real samples ``[n_critic, batch, *data_shape]``; each D update
-      sees fresh real data, as in Goodfellow et al.'s algorithm.
+    batch: ``{'x': [n_critic, batch, *data_shape], 'label': [n_critic,
+      batch]}``; each D update sees fresh real data, as in Goodfellow et
+      al.'s algorithm. Labels are used by conditional GANs only.
 
   Returns:
     The new state and scalar metrics (averaged over the critic updates and
@@ -165,11 +180,12 @@ def train_step(gan: GAN, state: GANState,
   g_key = jax.random.fold_in(key, 1)
 
   def body(st, inputs):
-    real, k = inputs
-    return d_step(gan, st, real, k)
+    real, labels, k = inputs
+    return d_step(gan, st, real, labels, k)
 
-  state, d_metrics = lax.scan(body, state, (batch, d_keys))
+  state, d_metrics = lax.scan(body, state,
+                              (batch['x'], batch['label'], d_keys))
   d_metrics = jax.tree.map(jnp.mean, d_metrics)
-  state, g_metrics = g_step(gan, state, g_key, batch.shape[1])
+  state, g_metrics = g_step(gan, state, g_key, batch['x'].shape[1])
   state = state.replace(step=state.step + 1)
   return state, _pmean({**d_metrics, **g_metrics}, gan.axis_name)

@@ -12,8 +12,10 @@
 * ``data_dir``: where TFDS keeps prepared datasets (None: its default).
 * ``shuffle_buffer``: tf.data shuffle buffer, in examples.
 
-Every stream yields numpy arrays ``[n_critic, per_process_batch, *shape]``:
-one array per training step, holding the real batch of each critic update.
+Every stream yields, per training step, a dict of numpy arrays
+``{'x': [n_critic, per_process_batch, *shape], 'label': [n_critic,
+per_process_batch]}``: the real batch of each critic update and its class
+labels (the mode index for toy mixtures).
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ def per_process_batch(config: ml_collections.ConfigDict) -> int:
 
 def make_stream(config: ml_collections.ConfigDict, start_step: int = 0, *,
                 batch_shape: Sequence[int] | None = None,
-                seed: int | None = None) -> Iterator[np.ndarray]:
-  """The training stream: one ``[n_critic, batch, *shape]`` array per step.
+                seed: int | None = None) -> Iterator[dict[str, np.ndarray]]:
+  """The training stream: one ``{'x', 'label'}`` batch per step.
 
   ``batch_shape`` and ``seed`` default to the training ones
   (``(n_critic, per-process batch)`` and ``config.seed``).
@@ -105,6 +107,6 @@ def make_stream(config: ml_collections.ConfigDict, start_step: int = 0, *,
 
 
 def sample_real(config: ml_collections.ConfigDict, num: int,
-                seed: int = 0) -> np.ndarray:
-  """``num`` real examples ``[num, *shape]``, for pictures and evaluation."""
+                seed: int = 0) -> dict[str, np.ndarray]:
+  """``num`` real examples ``{'x': [num, *shape], 'label': [num]}``."""
   return next(make_stream(config, batch_shape=(num,), seed=seed))

@@ -64,8 +64,9 @@ def _builder(name: str, data_dir: str | None):
 def image_stream(name: str, split: str, image_shape: Sequence[int],
                  value_range: Sequence[float], batch_shape: Sequence[int],
                  seed: int, start_step: int = 0, data_dir: str | None = None,
-                 shuffle_buffer: int = 10_000) -> Iterator[np.ndarray]:
-  """Yields float32 images ``[*batch_shape, H, W, C]``, one per step.
+                 shuffle_buffer: int = 10_000) -> Iterator[dict[str, np.ndarray]]:
+  """Yields ``{'x': float32 [*batch_shape, H, W, C], 'label': int32
+  [*batch_shape]}``, one per step.
 
   The stream is shuffled with ``seed``, repeats without end, and each
   process reads its own shard of ``split``
@@ -87,7 +88,8 @@ def image_stream(name: str, split: str, image_shape: Sequence[int],
       image = tf.image.grayscale_to_rgb(image)
     if image.shape[0] != h or image.shape[1] != w:
       image = tf.image.resize(image, (h, w), antialias=True)
-    return image / 255.0 * (hi - lo) + lo
+    return {'x': image / 255.0 * (hi - lo) + lo,
+            'label': tf.cast(example.get('label', 0), tf.int32)}
 
   per_step = int(np.prod(batch_shape))
   ds = builder.as_dataset(split=tfds.split_for_jax_process(split),
@@ -98,7 +100,9 @@ def image_stream(name: str, split: str, image_shape: Sequence[int],
   ds = ds.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE).cache()
   ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
   ds = ds.repeat().batch(per_step, drop_remainder=True)
-  ds = ds.map(lambda x: tf.reshape(x, tuple(batch_shape) + (h, w, c)))
+  ds = ds.map(lambda b: {
+      'x': tf.reshape(b['x'], tuple(batch_shape) + (h, w, c)),
+      'label': tf.reshape(b['label'], tuple(batch_shape))})
   if start_step:
     ds = ds.skip(start_step)
   ds = ds.prefetch(tf.data.AUTOTUNE)

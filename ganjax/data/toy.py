@@ -28,10 +28,17 @@ class ToyDistribution:
   def dim(self) -> int:
     return self.means.shape[1]
 
-  def sample(self, rng: np.random.Generator, num: int) -> np.ndarray:
+  @property
+  def num_modes(self) -> int:
+    return self.means.shape[0]
+
+  def sample(self, rng: np.random.Generator,
+             num: int) -> tuple[np.ndarray, np.ndarray]:
+    """``num`` samples ``[num, dim]`` and the index of each one's mode."""
     modes = rng.integers(0, len(self.means), size=num)
     noise = rng.standard_normal((num, self.dim))
-    return (self.means[modes] + self.std * noise).astype(np.float32)
+    x = (self.means[modes] + self.std * noise).astype(np.float32)
+    return x, modes.astype(np.int32)
 
 
 def _ring(num_modes: int = 8, radius: float = 1.0) -> np.ndarray:
@@ -52,11 +59,14 @@ TOY = {
 
 def toy_stream(dist: ToyDistribution, batch_shape: tuple[int, ...], seed: int,
                start_step: int = 0,
-               process_index: int = 0) -> Iterator[np.ndarray]:
-  """Yields arrays ``[*batch_shape, dim]``, one per training step."""
+               process_index: int = 0) -> Iterator[dict[str, np.ndarray]]:
+  """Yields ``{'x': [*batch_shape, dim], 'label': [*batch_shape]}`` (the
+  label is the mode index), one per training step."""
   num = int(np.prod(batch_shape))
   step = start_step
   while True:
     rng = np.random.default_rng([seed, step, process_index])
-    yield dist.sample(rng, num).reshape(tuple(batch_shape) + (dist.dim,))
+    x, modes = dist.sample(rng, num)
+    yield {'x': x.reshape(tuple(batch_shape) + (dist.dim,)),
+           'label': modes.reshape(tuple(batch_shape))}
     step += 1
