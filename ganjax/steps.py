@@ -57,13 +57,13 @@ def _apply(module, params, batch_stats, x, key, labels=None, train=True):
   if batch_stats:
     variables['batch_stats'] = batch_stats
   kwargs = {} if labels is None else {'labels': labels}
+  if key is not None:
+    kwargs['rngs'] = {'dropout': key}
   if batch_stats and train:
     out, updates = module.apply(variables, x, train=True,
-                                rngs={'dropout': key}, mutable=['batch_stats'],
-                                **kwargs)
+                                mutable=['batch_stats'], **kwargs)
     return out, updates['batch_stats']
-  return module.apply(variables, x, train=train, rngs={'dropout': key},
-                      **kwargs), batch_stats
+  return module.apply(variables, x, train=train, **kwargs), batch_stats
 
 
 def _fake_labels(gan: GAN, key: jax.Array, local: int) -> jax.Array | None:

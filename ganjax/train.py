@@ -56,10 +56,15 @@ def build(config: ml_collections.ConfigDict, mode: str = 'jit'):
   return gan, state_lib.create_state(gan, config.seed)
 
 
-def fixed_latents(gan: GAN, config: ml_collections.ConfigDict) -> jax.Array:
-  """The z of every sample picture: the same each time, so progress shows."""
+def fixed_latents(gan: GAN, config: ml_collections.ConfigDict):
+  """The z (and, when conditional, the labels: row by row through the
+  classes) of every sample picture: the same each time, so progress shows."""
   key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 0x5A4D)
-  return gan.sample_latent(key, config.train.num_samples)
+  num = config.train.num_samples
+  labels = None
+  if gan.num_classes:
+    labels = jnp.arange(num, dtype=jnp.int32) % gan.num_classes
+  return gan.sample_latent(key, num), labels
 
 
 def save_samples(config: ml_collections.ConfigDict, samples: np.ndarray,
@@ -126,6 +131,8 @@ def train_and_evaluate(
     state = ckpts.restore(state)
   start = int(state.step)
   total = config.train.steps
+  # Opening the data stream first: missing data fails before anything else.
+  batches = parallel.device_stream(data.make_stream(config, start), mode)
   if is_chief:
     write_config(config, workdir)
     _log_parameter_overview(gan, state)
@@ -134,10 +141,9 @@ def train_and_evaluate(
 
   writer = metric_writers.create_default_writer(workdir,
                                                 just_logging=not is_chief)
-  batches = parallel.device_stream(data.make_stream(config, start), mode)
   train_step = parallel.compile_step(gan, mode)
-  generate = jax.jit(lambda s, z: steps.generate(gan, s, z))
-  z_fixed = fixed_latents(gan, config)
+  generate = jax.jit(lambda s, z, y: steps.generate(gan, s, z, y))
+  z_fixed, y_fixed = fixed_latents(gan, config)
   device_state = parallel.place_state(state, mode)
   hooks = [periodic_actions.ReportProgress(
       num_train_steps=total, writer=writer,
@@ -171,7 +177,7 @@ def train_and_evaluate(
       if progress is not None:
         progress(step, total, scalars)
     if is_chief and (step % config.train.sample_every == 0 or last):
-      samples = np.asarray(generate(one_copy(device_state), z_fixed))
+      samples = np.asarray(generate(one_copy(device_state), z_fixed, y_fixed))
       save_samples(config, samples,
                    os.path.join(workdir, 'samples', f'step_{step:07d}.png'),
                    title=f'{config.data.name}, step {step}')

@@ -1,0 +1,37 @@
+r"""The DCGAN of the TensorFlow tutorial on MNIST, non-saturating loss.
+
+  python launch.py --config=configs/mnist_dcgan.py
+
+Seed 004's baseline ("Deep Convolutional Generative Adversarial Network",
+tensorflow.org/tutorials/generative/dcgan): generator Dense 7*7*256 -> BN ->
+LeakyReLU -> ConvTranspose 128 (5x5, stride 1) -> 64 (stride 2) -> 1
+(stride 2), tanh; discriminator two 5x5 stride-2 convs 64, 128 with
+LeakyReLU (slope 0.3, Keras 2's default) and dropout 0.3, then Dense 1.
+G has 2,330,944 parameters (25,472 of them BatchNorm moving statistics),
+D 212,865. z ~ N(0, I) of size 100, batch 256, Adam 1e-4 for both, 50
+epochs (11,720 steps) as the tutorial. Images in [-1, 1].
+
+Needs MNIST prepared by TFDS (downloads on first use where there is a
+network). Expect recognizable digits after ~2,000 steps; D(x) and D(G(z))
+drift toward 0.5 (seed 004, Fig. 3).
+"""
+
+from ganjax import config_lib
+
+
+def get_config():
+  config = config_lib.base_config()
+  config.data.name = 'mnist'
+  config.data.value_range = (-1.0, 1.0)
+  config.model.latent_dim = 100
+  config.model.generator = dict(name='dcgan')
+  config.model.discriminator = dict(name='dcgan', dropout=0.3)
+  config.loss.name = 'ns'
+  config.optim.g.learning_rate = config.optim.d.learning_rate = 1e-4
+  config.train.steps = 11_720
+  config.train.batch_size = 256
+  config.train.log_every = 100
+  config.train.checkpoint_every = 1_000
+  config.train.sample_every = 500
+  config.train.num_samples = 64
+  return config

@@ -1,0 +1,101 @@
+"""The programmatic API, for notebooks and scripts.
+
+    import ganjax
+    config = ganjax.get_config('default', **{'train.steps': 2000})
+    result = ganjax.train(config, 'runs/nb')      # progress bar
+    images = ganjax.sample(result, num=64)         # numpy [64, *data_shape]
+    again = ganjax.load('runs/nb')                 # a trained workdir back
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import jax
+import ml_collections
+import numpy as np
+
+from ganjax import checkpoint, errors, steps
+from ganjax import train as train_lib
+from ganjax.config_lib import get_config
+from ganjax.state import GAN, GANState
+
+__all__ = ['Trained', 'get_config', 'train', 'load', 'sample']
+
+
+@dataclasses.dataclass
+class Trained:
+  """A trained GAN: its config, static spec, host state and workdir."""
+  config: ml_collections.ConfigDict
+  gan: GAN
+  state: GANState
+  workdir: str | None = None
+
+  @property
+  def step(self) -> int:
+    return int(self.state.step)
+
+
+def _progress_bar(total: int):
+  from tqdm.auto import tqdm  # pylint: disable=g-import-not-at-top
+  bar = tqdm(total=total, unit='step')
+
+  def update(step, total, scalars):
+    bar.n = step
+    bar.set_postfix({k: f'{v:.3g}' for k, v in scalars.items()
+                     if k in ('d_loss', 'g_loss')})
+    bar.refresh()
+    if step >= total:
+      bar.close()
+  return update
+
+
+def train(config: ml_collections.ConfigDict, workdir: str,
+          progress: bool = True) -> Trained:
+  """Trains ``config`` in ``workdir`` (resuming from its last checkpoint).
+
+  Args:
+    config: e.g. ``ganjax.get_config('default')``.
+    workdir: where checkpoints, samples, TensorBoard events go.
+    progress: show a tqdm progress bar (notebook-aware), updated at every
+      log point.
+
+  Returns:
+    ``Trained``: pass it to ``ganjax.sample``.
+  """
+  callback = _progress_bar(config.train.steps) if progress else None
+  state = train_lib.train_and_evaluate(config, workdir, progress=callback)
+  gan, _ = train_lib.build(config)
+  return Trained(config, gan, state, os.path.abspath(workdir))
+
+
+def load(workdir: str, step: int | None = None) -> Trained:
+  """The GAN trained in ``workdir``, at its latest (or the given) step."""
+  path = os.path.join(workdir, 'config.json')
+  if not os.path.exists(path):
+    raise errors.WorkdirError(f'{workdir} holds no config.json: it is not a '
+                              'ganjax workdir (train one first).')
+  with open(path) as f:
+    config = ml_collections.ConfigDict(json.load(f))
+  gan, template = train_lib.build(config)
+  state = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints')).restore(
+      template, step)
+  return Trained(config, gan, state, os.path.abspath(workdir))
+
+
+def sample(trained: Trained, num: int = 64, seed: int = 0,
+           labels: np.ndarray | None = None) -> np.ndarray:
+  """``num`` samples ``[num, *data_shape]`` from the generator.
+
+  For a class-conditional GAN, ``labels`` [num] picks the classes (default:
+  cycling through all classes).
+  """
+  gan = trained.gan
+  z = gan.sample_latent(jax.random.PRNGKey(seed), num)
+  if gan.num_classes and labels is None:
+    labels = np.arange(num) % gan.num_classes
+  out = jax.jit(lambda s, z, y: steps.generate(gan, s, z, y))(
+      trained.state, z, None if labels is None else np.asarray(labels))
+  return np.asarray(out)

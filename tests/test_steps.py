@@ -1,0 +1,120 @@
+"""The compiled step: D learns, metrics are there, one device == many."""
+
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from ganjax import config_lib, steps, train
+from conftest import ROOT
+
+
+def _toy_gan(loss='ns', n_critic=1):
+  config = config_lib.get_config('default')
+  config.loss.name = loss
+  config.train.n_critic = n_critic
+  return config, *train.build(config)
+
+
+def test_d_step_lowers_the_d_loss_on_a_fixed_batch():
+  config, gan, state = _toy_gan()
+  real = jnp.asarray(np.random.default_rng(0).normal(size=(64, 2)) * 0.1 + 1)
+  labels = jnp.zeros((64,), jnp.int32)
+  key = jax.random.PRNGKey(3)
+  step = jax.jit(lambda s: steps.d_step(gan, s, real, labels, key))
+  losses = []
+  for _ in range(30):
+    state, metrics = step(state)
+    losses.append(float(metrics['d_loss']))
+  assert losses[-1] < losses[0] - 0.1, losses
+  # D learns to tell them apart: D(x) rises above D(G(z)).
+  assert float(metrics['d_real']) > float(metrics['d_fake'])
+
+
+@pytest.mark.parametrize('loss', ['minimax', 'ns', 'wgan_gp'])
+def test_train_step_metrics_and_progress(loss):
+  config, gan, state = _toy_gan(loss, n_critic=3)
+  batch = {'x': jnp.ones((3, 16, 2)), 'label': jnp.zeros((3, 16), jnp.int32)}
+  new, metrics = jax.jit(lambda s, b: steps.train_step(gan, s, b))(state, batch)
+  assert set(metrics) == {'d_loss', 'g_loss', 'd_real', 'd_fake', 'gp',
+                          'd_grad_norm', 'g_grad_norm'}
+  assert all(m.shape == () for m in metrics.values())
+  assert int(new.step) == 1
+  # G and D both moved; the penalty is only there for WGAN-GP.
+  moved = lambda a, b: any(not np.allclose(x, y) for x, y in zip(
+      jax.tree.leaves(a), jax.tree.leaves(b)))
+  assert moved(new.g_params, state.g_params)
+  assert moved(new.d_params, state.d_params)
+  assert (float(metrics['gp']) > 0) == (loss == 'wgan_gp')
+  if loss != 'wgan_gp':
+    assert 0 < float(metrics['d_real']) < 1
+
+
+def test_the_step_is_deterministic():
+  _, gan, state = _toy_gan()
+  batch = {'x': jnp.ones((1, 16, 2)), 'label': jnp.zeros((1, 16), jnp.int32)}
+  f = jax.jit(lambda s, b: steps.train_step(gan, s, b))
+  a, _ = f(state, batch)
+  b, _ = f(state, batch)
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    np.testing.assert_array_equal(x, y)
+
+
+PMAP_SCRIPT = r'''
+import json, sys
+import jax, numpy as np
+from ganjax import config_lib, data, parallel, train
+mode, out = sys.argv[1], sys.argv[2]
+config = config_lib.get_config('svhn_wgan')
+config.data.name = 'mnist'   # shapes only: the batches below are synthetic
+config.data.channels = 1
+config.data.image_size = 28
+config.model.discriminator.dropout = 0.0   # dropout masks differ per layout
+config.train.batch_size = 8
+config.train.n_critic = 2
+gan, state = train.build(config, mode)
+step = parallel.compile_step(gan, mode)
+s = parallel.place_state(state, mode)
+rng = np.random.default_rng(0)
+for i in range(3):
+  batch = {'x': rng.uniform(-1, 1, (2, 8, 28, 28, 1)).astype(np.float32),
+           'label': np.zeros((2, 8), np.int32)}
+  s, metrics = step(s, parallel.shard(batch, mode))
+host = parallel.host_state(s, mode)
+flat = {jax.tree_util.keystr(k): np.asarray(v).tolist()
+        for k, v in jax.tree_util.tree_flatten_with_path(
+            (host.g_params, host.g_batch_stats, host.d_params))[0]}
+m = jax.device_get(metrics)
+m = {k: float(v[0] if mode == 'pmap' else v) for k, v in m.items()}
+json.dump({'devices': jax.local_device_count(), 'params': flat,
+           'metrics': m}, open(out, 'w'))
+'''
+
+
+def _run_layout(tmp_path, mode, devices):
+  out = tmp_path / f'{mode}{devices}.json'
+  env = dict(os.environ, XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}',
+             JAX_PLATFORMS='cpu', PYTHONPATH=ROOT)
+  subprocess.run([sys.executable, '-c', PMAP_SCRIPT, mode, str(out)],
+                 check=True, env=env, cwd=ROOT, timeout=300,
+                 capture_output=True)
+  return json.loads(out.read_text())
+
+
+def test_pmap_on_two_devices_equals_jit_on_one(tmp_path):
+  """WGAN-GP with the BatchNorm DCGAN: same global batch, same update."""
+  one = _run_layout(tmp_path, 'jit', 1)
+  two = _run_layout(tmp_path, 'pmap', 2)
+  assert two['devices'] == 2
+  assert one['params'].keys() == two['params'].keys()
+  for name in one['params']:
+    np.testing.assert_allclose(np.array(two['params'][name]),
+                               np.array(one['params'][name]), rtol=2e-4,
+                               atol=2e-5, err_msg=name)
+  for name, value in one['metrics'].items():
+    assert two['metrics'][name] == pytest.approx(value, rel=1e-3, abs=1e-4)

@@ -1,0 +1,127 @@
+"""The whole loop: workdir contents, resume, mock-data runs, clear errors."""
+
+import glob
+import os
+import subprocess
+import sys
+import time
+from unittest import mock
+
+import jax
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import ganjax
+from ganjax import config_lib, errors, train
+from ganjax.data import images
+from conftest import ROOT, tiny
+
+
+def _leaves_equal(a, b):
+  la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
+  assert len(la) == len(lb)
+  for x, y in zip(la, lb):
+    np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def test_default_config_leaves_events_checkpoint_and_picture(tmp_path):
+  config = tiny(config_lib.get_config('default'), steps=20, batch=64)
+  config.train.sample_every = 10
+  state = train.train_and_evaluate(config, str(tmp_path))
+  assert int(state.step) == 20
+  assert glob.glob(str(tmp_path / 'events.out.tfevents.*'))
+  assert os.path.isdir(tmp_path / 'checkpoints' / '20')
+  pictures = sorted(glob.glob(str(tmp_path / 'samples' / '*.png')))
+  assert [os.path.basename(p) for p in pictures] == [
+      'step_0000010.png', 'step_0000020.png']
+  assert plt.imread(pictures[-1]).shape[:2] == (500, 500)
+  assert (tmp_path / 'config.json').exists()
+
+
+def test_save_restore_continue_equals_uninterrupted(tmp_path):
+  config = tiny(config_lib.get_config('default'), steps=6, batch=32)
+  config.train.checkpoint_every = 3
+  straight = train.train_and_evaluate(config, str(tmp_path / 'a'))
+  config.train.steps = 3
+  train.train_and_evaluate(config, str(tmp_path / 'b'))
+  config.train.steps = 6
+  resumed = train.train_and_evaluate(config, str(tmp_path / 'b'))
+  assert int(resumed.step) == 6
+  _leaves_equal(straight, resumed)
+
+
+def test_running_again_does_not_start_over(tmp_path):
+  config = tiny(config_lib.get_config('default'), steps=4, batch=32)
+  first = train.train_and_evaluate(config, str(tmp_path))
+  again = train.train_and_evaluate(config, str(tmp_path))
+  _leaves_equal(first, again)
+
+
+def test_svhn_wgan_two_steps_under_mock_data(tmp_path, mock_tfds):
+  config = tiny(config_lib.get_config('svhn_wgan'))
+  state = train.train_and_evaluate(config, str(tmp_path))
+  assert int(state.step) == 2
+  picture = plt.imread(str(tmp_path / 'samples' / 'step_0000002.png'))
+  assert picture.shape[:2] == (4 * 33 + 1, 4 * 33 + 1)  # 16 samples, 32x32
+
+
+def test_mnist_dcgan_two_steps_under_mock_data(tmp_path, mock_tfds):
+  config = tiny(config_lib.get_config('mnist_dcgan'))
+  assert int(train.train_and_evaluate(config, str(tmp_path)).step) == 2
+
+
+def test_missing_data_without_network_fails_fast_and_clearly(tmp_path):
+  config = config_lib.get_config('svhn_wgan')
+  config.data.data_dir = str(tmp_path / 'tfds')
+  start = time.time()
+  with mock.patch.object(images, '_network_reaches', return_value=False):
+    with pytest.raises(errors.DataError) as info:
+      train.train_and_evaluate(config, str(tmp_path / 'run'))
+  assert time.time() - start < 30
+  message = str(info.value)
+  assert "'svhn_cropped' is not prepared" in message
+  assert 'download_and_prepare' in message and str(tmp_path / 'tfds') in message
+  assert '\n' not in message
+
+
+def test_api_train_sample_load(tmp_path):
+  config = ganjax.get_config('default', **{'train.steps': 5,
+                                           'train.log_every': 5})
+  result = ganjax.train(config, str(tmp_path), progress=False)
+  assert result.step == 5
+  images_ = ganjax.sample(result, num=7, seed=1)
+  assert images_.shape == (7, 2)
+  loaded = ganjax.load(str(tmp_path))
+  np.testing.assert_array_equal(ganjax.sample(loaded, num=7, seed=1), images_)
+  with pytest.raises(errors.ConfigError, match='no field'):
+    ganjax.get_config('default', **{'train.stepz': 5})
+
+
+def _launch(*args, timeout=300):
+  return subprocess.run([sys.executable, 'launch.py', *args], cwd=ROOT,
+                        capture_output=True, text=True, timeout=timeout)
+
+
+def test_launch_trains_with_overrides_and_resumes(tmp_path):
+  run = _launch('--config=configs/default.py', f'--workdir={tmp_path}',
+                '--config.train.steps=4', '--config.train.log_every=2')
+  assert run.returncode == 0, run.stderr[-2000:]
+  assert os.path.isdir(tmp_path / 'checkpoints' / '4')
+  run = _launch('--config=configs/default.py', f'--workdir={tmp_path}',
+                '--config.train.steps=6', '--config.train.log_every=2')
+  assert run.returncode == 0, run.stderr[-2000:]
+  assert 'Restored checkpoint of step 4' in run.stderr
+  assert 'from step 4 to 6' in run.stderr
+
+
+def test_launch_user_error_is_one_line_without_traceback(tmp_path):
+  run = _launch('--config=configs/default.py', f'--workdir={tmp_path}',
+                '--config.train.n_critic=0')
+  assert run.returncode == 1
+  assert 'Traceback' not in run.stderr
+  assert 'error: config.train.n_critic=0 is not allowed' in run.stderr
+  run = _launch('--config=configs/default.py', f'--workdir={tmp_path}',
+                '--config.train.no_such_field=3')
+  assert run.returncode != 0
+  assert 'no_such_field' in run.stderr
