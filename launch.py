@@ -7,6 +7,7 @@ r"""Trains a GAN from a config file.
 Running the same command again resumes from the workdir's last checkpoint.
 """
 
+import logging as std_logging
 import os
 import sys
 
@@ -30,10 +31,20 @@ def default_workdir(config_path: str) -> str:
   return os.path.join('runs', name)
 
 
+class _QuietLibraries:
+  """Drops the INFO chatter of Orbax's internals from the log (its warnings
+  and errors still show); ganjax logs each save and restore itself."""
+
+  def filter(self, record):
+    return record.levelno >= std_logging.WARNING or (
+        f'{os.sep}orbax{os.sep}' not in record.pathname)
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.set_verbosity(logging.INFO)
+  logging.get_absl_logger().addFilter(_QuietLibraries())
   from ganjax import errors, train  # pylint: disable=g-import-not-at-top
   workdir = _WORKDIR.value or default_workdir(
       flags.FLAGS['config'].config_filename)

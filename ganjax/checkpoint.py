@@ -39,6 +39,7 @@ class Checkpoints:
       return
     self.manager.save(step, args=ocp.args.StandardSave(
         flax.serialization.to_state_dict(state)))
+    logging.info('Saving checkpoint of step %d to %s.', step, self.directory)
 
   def restore(self, template: GANState, step: int | None = None) -> GANState:
     """The state saved at ``step`` (default: the latest), shaped as
