@@ -54,7 +54,8 @@ def main(argv):
     if _VERBOSE.value:
       raise
     print(f'error: {e}', file=sys.stderr)
-    sys.exit(1)
+    # 128 + signal number after SIGTERM / SIGINT, as a shell reports it.
+    sys.exit(128 + e.signum if isinstance(e, train.Interrupted) else 1)
 
 
 if __name__ == '__main__':

@@ -1,17 +1,34 @@
-"""Orbax checkpoints of the whole ``GANState`` and resume.
+"""Orbax checkpoints of the whole ``GANState``, and safe resume.
 
 Checkpoints hold one unreplicated copy of the state (plain arrays), so a
 run saved on 8 devices restores on 1 and the other way round. The data
 stream needs no checkpoint of its own: the batch of step ``s`` is a function
 of ``(seed, s)`` (see ``ganjax.data``), so restoring the step restores it.
+
+Resume is careful about what it finds in ``workdir/checkpoints``:
+
+* Orbax writes each checkpoint into a temporary directory and renames it
+  when complete, so a process killed mid-save leaves no half checkpoint
+  that could be read.
+* A checkpoint that cannot be read (truncated or garbage files) is skipped
+  with a warning naming it, and the previous one is used; the unreadable
+  one is moved to ``workdir/checkpoints_unreadable/`` (never deleted), so a
+  new save of that step can take its place. When no checkpoint is readable
+  the run stops with an error instead of starting over.
+* A checkpoint of another architecture (different parameter names or
+  shapes, another optimizer) stops the run before training, naming the
+  first difference; nothing is overwritten.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import time
 
 import flax.serialization
 import jax
+import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
 
@@ -19,40 +36,136 @@ from ganjax import errors
 from ganjax.state import GANState
 
 
+def _shapes(tree) -> dict[str, tuple[int, ...]]:
+  """``{path: shape}`` of every array-like leaf of a (metadata) tree."""
+  leaves = jax.tree_util.tree_flatten_with_path(
+      tree, is_leaf=lambda x: hasattr(x, 'shape'))[0]
+  return {jax.tree_util.keystr(path): tuple(leaf.shape)
+          for path, leaf in leaves if hasattr(leaf, 'shape')}
+
+
+def describe_mismatch(saved: dict, expected: dict) -> str | None:
+  """The first difference between two ``{path: shape}`` maps, or None."""
+  for path in sorted(expected):
+    if path not in saved:
+      return f'this config has {path} {expected[path]} but the checkpoint not'
+    if saved[path] != expected[path]:
+      return (f'{path} has shape {saved[path]} in the checkpoint but '
+              f'{expected[path]} in this config')
+  for path in sorted(saved):
+    if path not in expected:
+      return f'the checkpoint has {path} {saved[path]} but this config not'
+  return None
+
+
 class Checkpoints:
   """``workdir/checkpoints``: save every so often, restore the latest."""
 
   def __init__(self, directory: str, max_to_keep: int = 3):
     self.directory = os.path.abspath(directory)
+    self.max_to_keep = max_to_keep
+    self._open()
+
+  def _open(self):
     self.manager = ocp.CheckpointManager(
         self.directory,
-        options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep,
-                                             create=True))
+        options=ocp.CheckpointManagerOptions(max_to_keep=self.max_to_keep,
+                                             create=True),
+        item_handlers=ocp.StandardCheckpointHandler())
 
   def latest_step(self) -> int | None:
     return self.manager.latest_step()
 
-  def save(self, state: GANState) -> None:
-    """Saves a host (unreplicated) state under its step; asynchronous."""
+  def all_steps(self) -> list[int]:
+    return sorted(self.manager.all_steps())
+
+  def path(self, step: int) -> str:
+    return os.path.join(self.directory, str(step))
+
+  def save(self, state: GANState) -> bool:
+    """Saves a host (unreplicated) state under its step; asynchronous.
+
+    Returns False (and saves nothing) when that step is already saved.
+    """
     step = int(jax.device_get(state.step))
     if step in self.manager.all_steps():
-      return
+      return False
     self.manager.save(step, args=ocp.args.StandardSave(
         flax.serialization.to_state_dict(state)))
     logging.info('Saving checkpoint of step %d to %s.', step, self.directory)
+    return True
+
+  def check_compatible(self, template: GANState, step: int) -> None:
+    """Raises ``CheckpointError`` if checkpoint ``step`` is of another
+    architecture than ``template``. Unreadable metadata raises as is."""
+    metadata = self.manager.item_metadata(step)
+    tree = getattr(metadata, 'tree', metadata)
+    if tree is None:
+      raise ValueError(f'no metadata in {self.path(step)}')
+    mismatch = describe_mismatch(
+        _shapes(tree), _shapes(flax.serialization.to_state_dict(template)))
+    if mismatch:
+      raise errors.CheckpointError(
+          f'the checkpoint {self.path(step)} does not fit this config: '
+          f'{mismatch}; use another --workdir for this config (nothing was '
+          'changed).')
 
   def restore(self, template: GANState, step: int | None = None) -> GANState:
     """The state saved at ``step`` (default: the latest), shaped as
-    ``template``."""
+    ``template``; no fallback."""
     step = self.latest_step() if step is None else step
     if step is None:
       raise errors.CheckpointError(f'no checkpoint in {self.directory}.')
+    self.check_compatible(template, step)
     target = flax.serialization.to_state_dict(template)
     restored = self.manager.restore(step,
                                     args=ocp.args.StandardRestore(target))
+    state = flax.serialization.from_state_dict(template, restored)
+    if not all(np.all(np.isfinite(x)) for x in jax.tree.leaves(state)
+               if np.issubdtype(np.asarray(x).dtype, np.floating)):
+      raise ValueError(f'non-finite values in {self.path(step)}')
     logging.info('Restored checkpoint of step %d from %s.', step,
                  self.directory)
-    return flax.serialization.from_state_dict(template, restored)
+    return state
+
+  def restore_latest_good(self, template: GANState) -> GANState | None:
+    """The newest readable checkpoint, skipping unreadable ones (see the
+    module docstring); None when the directory holds no checkpoint."""
+    steps = self.all_steps()
+    unreadable = []
+    for step in reversed(steps):
+      try:
+        state = self.restore(template, step)
+      except errors.CheckpointError:
+        raise
+      except Exception as e:  # pylint: disable=broad-except
+        logging.warning('Checkpoint %s is unreadable (%s: %s); trying the '
+                        'previous one.', self.path(step), type(e).__name__,
+                        str(e).splitlines()[0][:200] if str(e) else '')
+        unreadable.append(step)
+        continue
+      if unreadable:
+        self._set_aside(unreadable)
+      return state
+    if steps:
+      raise errors.CheckpointError(
+          f'no readable checkpoint in {self.directory} (steps {steps} are '
+          'all unreadable); nothing was changed: move that directory away '
+          'to start over, or use another --workdir.')
+    return None
+
+  def _set_aside(self, steps: list[int]) -> None:
+    """Moves unreadable checkpoints out of Orbax's way, keeping them."""
+    self.manager.close()
+    keep = os.path.join(os.path.dirname(self.directory),
+                        'checkpoints_unreadable')
+    os.makedirs(keep, exist_ok=True)
+    for step in steps:
+      dest = os.path.join(keep, f'{step}-{int(time.time())}')
+      shutil.move(self.path(step), dest)
+      logging.warning('Moved unreadable checkpoint of step %d to %s.', step,
+                      dest)
+    self._open()
 
   def wait(self) -> None:
     self.manager.wait_until_finished()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from typing import Callable
 
 import jax
@@ -102,6 +104,53 @@ class NonFiniteError(errors.GanjaxError, FloatingPointError):
   """Training produced NaN or Inf."""
 
 
+class Interrupted(errors.GanjaxError):
+  """SIGTERM or SIGINT arrived; a checkpoint of the current step was saved."""
+
+  def __init__(self, message: str, signum: int):
+    super().__init__(message)
+    self.signum = signum
+
+
+class _StopSignals:
+  """Turns SIGTERM (preemption) and SIGINT (Ctrl-C) into a flag that the
+  loop reads after each step, so it can save before exiting. A second
+  signal while saving is handled as usual (the process stops)."""
+
+  SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+  def __init__(self):
+    self.signum = None
+    self._previous = {}
+
+  def _handle(self, signum, frame):
+    del frame
+    self.signum = signum
+    for sig, handler in self._previous.items():
+      signal.signal(sig, handler)
+
+  def __enter__(self):
+    if threading.current_thread() is threading.main_thread():
+      for sig in self.SIGNALS:
+        self._previous[sig] = signal.signal(sig, self._handle)
+    return self
+
+  def __exit__(self, *exc):
+    for sig, handler in self._previous.items():
+      signal.signal(sig, handler)
+    self._previous = {}
+
+
+def _check_finite(scalars: dict, step: int, ckpts: checkpoint.Checkpoints):
+  if not all(np.isfinite(v) for v in scalars.values()):
+    bad = sorted(k for k, v in scalars.items() if not np.isfinite(v))
+    ckpts.wait()
+    raise NonFiniteError(
+        f'non-finite {", ".join(bad)} by step {step}; stopped without saving '
+        f'it. The last good checkpoint is step {ckpts.latest_step()} in '
+        f'{ckpts.directory}; lower the learning rates or check the data.')
+
+
 def train_and_evaluate(
     config: ml_collections.ConfigDict, workdir: str,
     progress: Callable[[int, int, dict], None] | None = None) -> GANState:
@@ -115,6 +164,12 @@ def train_and_evaluate(
 
   Returns:
     The final state, unreplicated, on the host.
+
+  Raises:
+    ganjax.errors.GanjaxError: for anything the user can fix (bad config,
+      missing data, unusable workdir or checkpoint), ``NonFiniteError`` when
+      training diverges, ``Interrupted`` after SIGTERM/SIGINT (with the
+      current step saved).
   """
   config_lib.validate(config)
   mode = parallel.resolve_mode(config.parallel)
@@ -127,8 +182,7 @@ def train_and_evaluate(
   state = state_lib.create_state(gan, config.seed)
   ckpts = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints'),
                                  config.train.max_checkpoints)
-  if ckpts.latest_step() is not None:
-    state = ckpts.restore(state)
+  state = ckpts.restore_latest_good(state) or state
   start = int(state.step)
   total = config.train.steps
   # Opening the data stream first: missing data fails before anything else.
@@ -153,45 +207,53 @@ def train_and_evaluate(
     return jax.tree.map(lambda x: x[0], tree) if mode == 'pmap' else tree
 
   sums, count = None, 0
-  for step in range(start + 1, total + 1):
-    with jax.profiler.StepTraceAnnotation('train', step_num=step):
-      device_state, metrics = train_step(device_state, next(batches))
-    # Summed on the device; the host reads them only at log points.
-    sums = metrics if sums is None else jax.tree.map(jnp.add, sums, metrics)
-    count += 1
-    for hook in hooks:
-      hook(step)
-    last = step == total
-    checkpoint_now = step % config.train.checkpoint_every == 0 or last
-    # Metrics are also read before every checkpoint: a non-finite state is
-    # never saved.
-    if step % config.train.log_every == 0 or checkpoint_now:
-      scalars = {k: float(v) / count
-                 for k, v in jax.device_get(one_copy(sums)).items()}
-      sums, count = None, 0
-      if not all(np.isfinite(v) for v in scalars.values()):
-        raise NonFiniteError(
-            f'non-finite metrics at step {step}: {scalars}; the last good '
-            f'checkpoint is step {ckpts.latest_step()} in {ckpts.directory}.')
-      writer.write_scalars(step, scalars)
-      if progress is not None:
-        progress(step, total, scalars)
-    if is_chief and (step % config.train.sample_every == 0 or last):
-      samples = np.asarray(generate(one_copy(device_state), z_fixed, y_fixed))
-      save_samples(config, samples,
-                   os.path.join(workdir, 'samples', f'step_{step:07d}.png'),
-                   title=f'{config.data.name}, step {step}')
-      if data.is_image(config):
-        lo, hi = config.data.value_range
-        writer.write_images(step, {'samples': visualize.image_grid(
-            samples, (lo, hi))[None].astype(np.float32) / 255.0})
-    if checkpoint_now:
-      ckpts.save(parallel.host_state(device_state, mode))
+  with _StopSignals() as stop:
+    try:
+      for step in range(start + 1, total + 1):
+        with jax.profiler.StepTraceAnnotation('train', step_num=step):
+          device_state, metrics = train_step(device_state, next(batches))
+        # Summed on the device; the host reads them only at log points.
+        sums = metrics if sums is None else jax.tree.map(jnp.add, sums,
+                                                          metrics)
+        count += 1
+        for hook in hooks:
+          hook(step)
+        last = step == total
+        checkpoint_now = (step % config.train.checkpoint_every == 0 or last
+                          or stop.signum is not None)
+        # Metrics are also read before every checkpoint: a non-finite
+        # state is never saved.
+        if step % config.train.log_every == 0 or checkpoint_now:
+          scalars = {k: float(v) / count
+                     for k, v in jax.device_get(one_copy(sums)).items()}
+          sums, count = None, 0
+          _check_finite(scalars, step, ckpts)
+          writer.write_scalars(step, scalars)
+          if progress is not None:
+            progress(step, total, scalars)
+        if is_chief and (step % config.train.sample_every == 0 or last):
+          samples = np.asarray(generate(one_copy(device_state), z_fixed,
+                                        y_fixed))
+          save_samples(config, samples, os.path.join(
+              workdir, 'samples', f'step_{step:07d}.png'),
+                       title=f'{config.data.name}, step {step}')
+          if data.is_image(config):
+            writer.write_images(step, {'samples': visualize.image_grid(
+                samples, config.data.value_range)[None] / 255.0})
+        if checkpoint_now:
+          ckpts.save(parallel.host_state(device_state, mode))
+        if stop.signum is not None:
+          ckpts.wait()
+          name = signal.Signals(stop.signum).name
+          raise Interrupted(
+              f'{name} received: saved a checkpoint of step {step} in '
+              f'{ckpts.directory}; run the same command again to resume.',
+              stop.signum)
+    finally:
+      writer.flush()
+      ckpts.close()
 
-  writer.flush()
-  final = parallel.host_state(device_state, mode)
   if start >= total:
     logging.info('Nothing to train: the checkpoint is at step %d >= '
                  'train.steps=%d.', start, total)
-  ckpts.close()
-  return final
+  return parallel.host_state(device_state, mode)
