@@ -40,19 +40,28 @@ def _shapes(tree) -> dict[str, tuple[int, ...]]:
   """``{path: shape}`` of every array-like leaf of a (metadata) tree."""
   leaves = jax.tree_util.tree_flatten_with_path(
       tree, is_leaf=lambda x: hasattr(x, 'shape'))[0]
-  return {jax.tree_util.keystr(path): tuple(leaf.shape)
-          for path, leaf in leaves if hasattr(leaf, 'shape')}
+  return {'/'.join(str(getattr(k, 'key', getattr(k, 'idx', k))) for k in path):
+          tuple(leaf.shape) for path, leaf in leaves if hasattr(leaf, 'shape')}
+
+
+_ORDER = ('g_params', 'd_params', 'g_batch_stats', 'd_batch_stats')
+
+
+def _priority(path: str):
+  """Parameters first: the most telling difference is named."""
+  head = path.split('/')[0]
+  return (_ORDER.index(head) if head in _ORDER else len(_ORDER), path)
 
 
 def describe_mismatch(saved: dict, expected: dict) -> str | None:
   """The first difference between two ``{path: shape}`` maps, or None."""
-  for path in sorted(expected):
+  for path in sorted(expected, key=_priority):
     if path not in saved:
       return f'this config has {path} {expected[path]} but the checkpoint not'
     if saved[path] != expected[path]:
       return (f'{path} has shape {saved[path]} in the checkpoint but '
               f'{expected[path]} in this config')
-  for path in sorted(saved):
+  for path in sorted(saved, key=_priority):
     if path not in expected:
       return f'the checkpoint has {path} {saved[path]} but this config not'
   return None
