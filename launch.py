@@ -24,6 +24,16 @@ _WORKDIR = flags.DEFINE_string(
     'runs/<config name>.')
 _VERBOSE = flags.DEFINE_bool(
     'verbose', False, 'Show the full traceback of user errors.')
+_DISTRIBUTED = flags.DEFINE_bool(
+    'distributed', False, 'Multi-host: call jax.distributed.initialize() '
+    'with the cluster environment (SLURM, Open MPI, TPU pods, ...); implied '
+    'by --coordinator_address.')
+_COORDINATOR = flags.DEFINE_string(
+    'coordinator_address', None, 'Multi-host: host:port of process 0.')
+_NUM_PROCESSES = flags.DEFINE_integer(
+    'num_processes', None, 'Multi-host: number of processes.')
+_PROCESS_ID = flags.DEFINE_integer(
+    'process_id', None, 'Multi-host: index of this process.')
 
 
 def default_workdir(config_path: str) -> str:
@@ -46,6 +56,10 @@ def main(argv):
   logging.set_verbosity(logging.INFO)
   logging.get_absl_logger().addFilter(_QuietLibraries())
   from ganjax import errors, train  # pylint: disable=g-import-not-at-top
+  if _DISTRIBUTED.value or _COORDINATOR.value:
+    from ganjax import parallel  # pylint: disable=g-import-not-at-top
+    parallel.initialize_distributed(_COORDINATOR.value, _NUM_PROCESSES.value,
+                                    _PROCESS_ID.value)
   workdir = _WORKDIR.value or default_workdir(
       flags.FLAGS['config'].config_filename)
   try:

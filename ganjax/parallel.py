@@ -28,6 +28,21 @@ AXIS = 'devices'
 MODES = ('auto', 'pmap', 'jit')
 
 
+def initialize_distributed(coordinator_address: str | None = None,
+                           num_processes: int | None = None,
+                           process_id: int | None = None) -> None:
+  """Joins a multi-process run (``jax.distributed.initialize``).
+
+  With no arguments JAX reads the cluster's environment (SLURM, Open MPI,
+  TPU pods, ...). On CPU, cross-process collectives use gloo. Call before
+  any other JAX work.
+  """
+  jax.config.update('jax_cpu_collectives_implementation', 'gloo')
+  jax.distributed.initialize(coordinator_address=coordinator_address,
+                             num_processes=num_processes,
+                             process_id=process_id)
+
+
 def resolve_mode(mode: str) -> str:
   if mode not in MODES:
     raise errors.ConfigError(f'config.parallel={mode!r} is not allowed; '
@@ -55,11 +70,22 @@ def place_state(state: GANState, mode: str) -> GANState:
   return jax.device_put(state)
 
 
+def first_replica(tree: Any, mode: str) -> Any:
+  """The copy on this process's first device of a replicated (pmap) tree.
+
+  Reads that device's buffer directly (``addressable_data``): indexing
+  ``x[0]`` would be a computation over all processes' devices, which in a
+  multi-process run blocks unless every process does the same.
+  """
+  if mode != 'pmap':
+    return tree
+  return jax.tree.map(lambda x: x.addressable_data(0).reshape(x.shape[1:]),
+                      tree)
+
+
 def host_state(state: GANState, mode: str) -> GANState:
   """The state as one unreplicated copy on the host (for checkpoints)."""
-  if mode == 'pmap':
-    state = jax.tree.map(lambda x: x[0], state)
-  return jax.device_get(state)
+  return jax.device_get(first_replica(state, mode))
 
 
 def shard(batch: Any, mode: str) -> Any:

@@ -203,8 +203,7 @@ def train_and_evaluate(
       num_train_steps=total, writer=writer,
       every_steps=config.train.log_every)] if is_chief else []
 
-  def one_copy(tree):
-    return jax.tree.map(lambda x: x[0], tree) if mode == 'pmap' else tree
+  one_copy = lambda tree: parallel.first_replica(tree, mode)
 
   sums, count = None, 0
   with _StopSignals() as stop:
