@@ -1,12 +1,16 @@
-r"""Trains a GAN from a config file.
+r"""Trains a GAN from a config file; samples or evaluates a trained workdir.
 
   python launch.py --config=configs/svhn_wgan.py --workdir=runs/svhn_wgan
   python launch.py --config=configs/svhn_wgan.py --config.train.steps=200
   python launch.py            # the offline default, configs/default.py
+  python launch.py --mode=sample --workdir=runs/default --num=64 [--npy]
+  python launch.py --mode=eval --workdir=runs/default
 
-Running the same command again resumes from the workdir's last checkpoint.
+Running the same training command again resumes from the workdir's last
+checkpoint.
 """
 
+import json
 import logging as std_logging
 import os
 import sys
@@ -24,6 +28,15 @@ _WORKDIR = flags.DEFINE_string(
     'runs/<config name>.')
 _VERBOSE = flags.DEFINE_bool(
     'verbose', False, 'Show the full traceback of user errors.')
+_MODE = flags.DEFINE_enum(
+    'mode', 'train', ['train', 'sample', 'eval'],
+    'train: train (or resume) --config in --workdir; sample: write a grid of '
+    '--num samples of the workdir\'s latest checkpoint; eval: run the '
+    'evaluators on it and print the metrics.')
+_NUM = flags.DEFINE_integer('num', 64, '--mode=sample: number of samples.')
+_SEED = flags.DEFINE_integer('seed', 0, '--mode=sample: seed of the z.')
+_NPY = flags.DEFINE_bool('npy', False,
+                         '--mode=sample: also save the samples as .npy.')
 _DISTRIBUTED = flags.DEFINE_bool(
     'distributed', False, 'Multi-host: call jax.distributed.initialize() '
     'with the cluster environment (SLURM, Open MPI, TPU pods, ...); implied '
@@ -63,7 +76,15 @@ def main(argv):
   workdir = _WORKDIR.value or default_workdir(
       flags.FLAGS['config'].config_filename)
   try:
-    train.train_and_evaluate(_CONFIG.value, workdir)
+    if _MODE.value == 'sample':
+      from ganjax import evaluate  # pylint: disable=g-import-not-at-top
+      print(evaluate.sample_from_workdir(workdir, num=_NUM.value,
+                                         seed=_SEED.value, npy=_NPY.value))
+    elif _MODE.value == 'eval':
+      from ganjax import evaluate  # pylint: disable=g-import-not-at-top
+      print(json.dumps(evaluate.evaluate_workdir(workdir), indent=2))
+    else:
+      train.train_and_evaluate(_CONFIG.value, workdir)
   except errors.GanjaxError as e:
     if _VERBOSE.value:
       raise

@@ -23,7 +23,7 @@ def get_config():
   config.optim.g.b1 = config.optim.d.b1 = 0.5
   config.train.steps = 5000
   config.train.batch_size = 256
-  config.train.log_every = 500
+  config.train.log_every = 100
   config.train.checkpoint_every = 2500
   config.train.sample_every = 1000
   config.train.num_samples = 2500

@@ -5,31 +5,34 @@
     result = ganjax.train(config, 'runs/default')
     images = ganjax.sample(result, num=64)
     result = ganjax.load('runs/default')
+    metrics = ganjax.evaluate(result)
 
-``ganjax.train`` is both the training module (``ganjax.train.
-train_and_evaluate``, what ``launch.py`` calls) and, called, the API function
-``ganjax.api.train``.
+``ganjax.train`` and ``ganjax.evaluate`` are modules (``ganjax.train.
+train_and_evaluate`` is what ``launch.py`` calls; ``ganjax.evaluate`` holds
+the evaluators) and, called, the API functions ``ganjax.api.train`` and
+``ganjax.api.evaluate``.
 """
 
-import sys as _sys
 import types as _types
 
+from ganjax import evaluate as _evaluate_module
 from ganjax import train as _train_module
 from ganjax.api import Trained, get_config, load, sample
+from ganjax.api import evaluate as _api_evaluate
 from ganjax.api import train as _api_train
 
 __version__ = '0.1.0'
 
 
-class _CallableModule(_types.ModuleType):
-  """Lets ``ganjax.train(config, workdir)`` call the API while
-  ``ganjax.train.train_and_evaluate`` stays the module's function."""
+def _make_callable(module: _types.ModuleType, fn) -> _types.ModuleType:
+  """Makes ``module(...)`` call ``fn`` while it stays the module."""
+  module.__class__ = type(f'Callable{module.__name__}', (_types.ModuleType,),
+                          {'__call__': staticmethod(fn),
+                           '__doc__': fn.__doc__})
+  return module
 
-  def __call__(self, *args, **kwargs):
-    return _api_train(*args, **kwargs)
 
+train = _make_callable(_train_module, _api_train)
+evaluate = _make_callable(_evaluate_module, _api_evaluate)
 
-_train_module.__class__ = _CallableModule
-train = _train_module
-
-__all__ = ['Trained', 'get_config', 'load', 'sample', 'train']
+__all__ = ['Trained', 'evaluate', 'get_config', 'load', 'sample', 'train']

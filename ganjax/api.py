@@ -5,24 +5,25 @@
     result = ganjax.train(config, 'runs/nb')      # progress bar
     images = ganjax.sample(result, num=64)         # numpy [64, *data_shape]
     again = ganjax.load('runs/nb')                 # a trained workdir back
+    metrics = ganjax.evaluate(again)               # {'step', 'fid', ...}
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 
 import jax
 import ml_collections
 import numpy as np
 
-from ganjax import checkpoint, errors, steps
+from ganjax import evaluate as evaluate_lib
+from ganjax import steps
 from ganjax import train as train_lib
 from ganjax.config_lib import get_config
 from ganjax.state import GAN, GANState
 
-__all__ = ['Trained', 'get_config', 'train', 'load', 'sample']
+__all__ = ['Trained', 'get_config', 'train', 'load', 'sample', 'evaluate']
 
 
 @dataclasses.dataclass
@@ -72,17 +73,24 @@ def train(config: ml_collections.ConfigDict, workdir: str,
 
 
 def load(workdir: str, step: int | None = None) -> Trained:
-  """The GAN trained in ``workdir``, at its latest (or the given) step."""
-  path = os.path.join(workdir, 'config.json')
-  if not os.path.exists(path):
-    raise errors.WorkdirError(f'{workdir} holds no config.json: it is not a '
-                              'ganjax workdir (train one first).')
-  with open(path) as f:
-    config = ml_collections.ConfigDict(json.load(f))
-  gan, template = train_lib.build(config)
-  state = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints')).restore(
-      template, step)
+  """The GAN trained in ``workdir``, at its latest readable (or the given)
+  checkpoint."""
+  config, gan, state = evaluate_lib.load_workdir(workdir, step)
   return Trained(config, gan, state, os.path.abspath(workdir))
+
+
+def evaluate(trained: Trained | str, write: bool = False) -> dict:
+  """Runs the config's evaluators (``config.eval``) on a trained GAN or a
+  workdir's latest checkpoint; returns ``{'step': ..., metric: value}``.
+
+  ``write=True`` also appends the record to ``workdir/metrics.jsonl``.
+  """
+  if isinstance(trained, str):
+    return evaluate_lib.evaluate_workdir(trained, write=write)
+  evaluators = evaluate_lib.build_evaluators(trained.config, trained.workdir)
+  return evaluate_lib.run_evaluators(
+      evaluators, trained.gan, trained.state, trained.step,
+      trained.workdir if write else None)
 
 
 def sample(trained: Trained, num: int = 64, seed: int = 0,

@@ -9,7 +9,10 @@ Fields (defaults in brackets):
 * ``seed`` [0]: root seed for parameters, noise and data order.
 * ``parallel`` ['auto']: ``'pmap'`` over all local devices, ``'jit'`` on one,
   ``'auto'`` = pmap when there is more than one local device.
-* ``data.*``: see ``ganjax.data``.
+* ``data.*``: see ``ganjax.data``. ``data.path`` [None]: the folder (or
+  prepared TFDS directory) of ``data.name='image_folder'``;
+  ``data.on_device`` [False]: keep the whole dataset on the device(s) and
+  draw batches there (small datasets; ``ganjax.data.on_device``).
 * ``model.latent_dim`` [100], ``model.latent_dist`` ['normal' or 'uniform'],
   ``model.num_classes`` [0]: > 0 makes a class-conditional GAN (its
   generator and discriminator take ``labels``),
@@ -24,6 +27,23 @@ Fields (defaults in brackets):
   ``train.log_every``, ``train.checkpoint_every``, ``train.sample_every``:
   intervals in steps; ``train.num_samples`` [64]: samples in the picture;
   ``train.max_checkpoints`` [3]: checkpoints kept.
+* ``eval.*``: the evaluators (see ``ganjax.evaluate`` and
+  ``docs/EVALUATION.md``). ``eval.every`` [1000]: steps between
+  evaluations (0: only at the end of training); ``eval.evaluators``
+  ['auto']: a comma-separated list of ``mixture``, ``gaussian1d``,
+  ``classifier``, ``equilibrium``, or ``'auto'`` (chosen by the data:
+  images -> classifier, 1D -> gaussian1d, 2D mixtures -> mixture; always
+  equilibrium) or ``'none'``; ``eval.num_samples`` [2500]: generated
+  samples per evaluation (PacGAN's 2,500); ``eval.num_real`` [10000]:
+  held-out real images of the reference (at most the whole test split);
+  ``eval.test_split`` ['test']: the held-out TFDS split; ``eval.seed`` [0]:
+  seed of the evaluation z (the same at every evaluation) and of the
+  classifier; ``eval.batch_size`` [500]: batch of generation and feature
+  extraction; ``eval.hq_threshold`` [3.0]: PacGAN's high-quality radius in
+  mode stds; ``eval.classifier_steps`` [2000], ``eval.classifier_batch_size``
+  [128], ``eval.classifier_learning_rate`` [1e-3]: training of the
+  evaluation classifier; ``eval.cache_dir`` [None: ``$GANJAX_CACHE_DIR`` or
+  ``~/.cache/ganjax/classifiers``]: where trained classifiers are kept.
 """
 
 from __future__ import annotations
@@ -50,6 +70,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.data.value_range = (-1.0, 1.0)
   c.data.data_dir = ml_collections.config_dict.placeholder(str)
   c.data.shuffle_buffer = 10_000
+  c.data.path = ml_collections.config_dict.placeholder(str)
+  c.data.on_device = False
 
   c.model = ml_collections.ConfigDict()
   c.model.latent_dim = 100
@@ -77,6 +99,20 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.sample_every = 1000
   c.train.num_samples = 64
   c.train.max_checkpoints = 3
+
+  c.eval = ml_collections.ConfigDict()
+  c.eval.every = 1000
+  c.eval.evaluators = 'auto'
+  c.eval.num_samples = 2500
+  c.eval.num_real = 10_000
+  c.eval.test_split = 'test'
+  c.eval.seed = 0
+  c.eval.batch_size = 500
+  c.eval.hq_threshold = 3.0
+  c.eval.classifier_steps = 2000
+  c.eval.classifier_batch_size = 128
+  c.eval.classifier_learning_rate = 1e-3
+  c.eval.cache_dir = ml_collections.config_dict.placeholder(str)
   return c
 
 

@@ -5,8 +5,14 @@ checkpoint) -> one compiled step -> loop: metrics every ``log_every`` steps
 (the only host reads), samples every ``sample_every``, checkpoints every
 ``checkpoint_every`` and at the end.
 
+Evaluators (``ganjax.evaluate``, chosen by ``config.eval``) run every
+``eval.every`` steps and at the end.
+
 Workdir layout: ``checkpoints/`` (Orbax), ``samples/step_<N>.png``,
-TensorBoard event files, ``config.json`` (the resolved config).
+TensorBoard event files, ``metrics.jsonl`` (one JSON object per evaluation,
+with ``step``), ``loss_curves.png`` (D and G losses),
+``train_metrics.jsonl`` (the training scalars of every log point),
+``config.json`` (the resolved config).
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ import numpy as np
 from absl import logging
 from clu import metric_writers, parameter_overview, periodic_actions
 
-from ganjax import (checkpoint, config_lib, data, errors, parallel, state as
-                    state_lib, steps, visualize)
+from ganjax import (checkpoint, config_lib, data, errors, evaluate,
+                    parallel, state as state_lib, steps, visualize)
 from ganjax.state import GAN, GANState
 
 
@@ -98,6 +104,36 @@ def _log_parameter_overview(gan: GAN, state: GANState) -> None:
                      {'params': params, 'batch_stats': stats}),
                  f"{counts['total']:,}", f"{counts['trainable']:,}",
                  f"{counts['non_trainable']:,}")
+
+
+TRAIN_METRICS = 'train_metrics.jsonl'
+
+
+def _append_jsonl(path: str, record: dict) -> None:
+  with open(path, 'a') as f:
+    f.write(json.dumps(record) + '\n')
+
+
+def plot_loss_curves(workdir: str, title: str = '') -> str | None:
+  """``workdir/loss_curves.png`` from every logged step of the run.
+
+  After a resume from an earlier checkpoint some steps were logged twice;
+  the later record of a step wins.
+  """
+  path = os.path.join(workdir, TRAIN_METRICS)
+  if not os.path.exists(path):
+    return None
+  by_step = {}
+  with open(path) as f:
+    for line in f:
+      if line.strip():
+        record = json.loads(line)
+        by_step[record['step']] = record
+  if not by_step:
+    return None
+  out = os.path.join(workdir, 'loss_curves.png')
+  visualize.loss_curves(out, list(by_step.values()), title=title)
+  return out
 
 
 class NonFiniteError(errors.GanjaxError, FloatingPointError):
@@ -193,6 +229,8 @@ def train_and_evaluate(
   logging.info('Training %s from step %d to %d on %d device(s) with %s.',
                config.data.name, start, total, jax.local_device_count(), mode)
 
+  # Built before compiling, so a bad eval config fails early.
+  evaluators = evaluate.build_evaluators(config, workdir) if is_chief else []
   writer = metric_writers.create_default_writer(workdir,
                                                 just_logging=not is_chief)
   train_step = parallel.compile_step(gan, mode)
@@ -228,6 +266,9 @@ def train_and_evaluate(
           sums, count = None, 0
           _check_finite(scalars, step, ckpts)
           writer.write_scalars(step, scalars)
+          if is_chief:
+            _append_jsonl(os.path.join(workdir, TRAIN_METRICS),
+                          {'step': step, **scalars})
           if progress is not None:
             progress(step, total, scalars)
         if is_chief and (step % config.train.sample_every == 0 or last):
@@ -241,6 +282,11 @@ def train_and_evaluate(
                 samples, config.data.value_range)[None] / 255.0})
         if checkpoint_now:
           ckpts.save(parallel.host_state(device_state, mode))
+        every = config.eval.every
+        if evaluators and ((every and step % every == 0) or last):
+          evaluate.run_evaluators(evaluators, gan,
+                                  parallel.host_state(device_state, mode),
+                                  step, workdir, writer)
         if stop.signum is not None:
           ckpts.wait()
           name = signal.Signals(stop.signum).name
@@ -251,6 +297,8 @@ def train_and_evaluate(
     finally:
       writer.flush()
       ckpts.close()
+      if is_chief:
+        plot_loss_curves(workdir, config.data.name)
 
   if start >= total:
     logging.info('Nothing to train: the checkpoint is at step %d >= '

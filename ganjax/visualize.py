@@ -80,3 +80,123 @@ def histogram_1d(path: str, samples: np.ndarray, mean: float, std: float,
   ax.legend(fontsize=8)
   ax.set_title(title)
   _save_figure(fig, path)
+
+
+def class_labels(num_classes: int, per_class: int) -> np.ndarray:
+  """``[0]*per_class + [1]*per_class + ...``: int32 ``[num_classes *
+  per_class]``, the label order ``class_grid`` expects."""
+  return np.repeat(np.arange(num_classes, dtype=np.int32), per_class)
+
+
+def class_grid(images: np.ndarray, num_classes: int,
+               value_range: Sequence[float] = (-1, 1),
+               pad: int = 1) -> np.ndarray:
+  """Class-major ``[num_classes * per_class, H, W, C]`` images (labels from
+  ``class_labels``) -> one uint8 grid, row ``i`` = class ``i``."""
+  images = np.asarray(images)
+  if images.shape[0] % num_classes:
+    raise ValueError(f'{images.shape[0]} images cannot be split into '
+                     f'{num_classes} rows of equal length.')
+  return image_grid(images, value_range,
+                    columns=images.shape[0] // num_classes, pad=pad)
+
+
+def scatter_2d_by_class(path: str, samples: np.ndarray, labels: np.ndarray,
+                        means: np.ndarray | None = None,
+                        title: str = '') -> None:
+  """Generated 2D samples coloured by the class they were asked for, over
+  the true modes (crosses in the same colour: mode ``i`` is class ``i``)."""
+  samples, labels = np.asarray(samples), np.asarray(labels)
+  num_classes = int(labels.max()) + 1 if labels.size else 1
+  if means is not None:
+    num_classes = max(num_classes, len(means))
+  cmap = plt.get_cmap('tab10' if num_classes <= 10 else 'hsv', num_classes)
+  fig, ax = plt.subplots(figsize=(5, 5))
+  ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5, c=labels,
+             cmap=cmap, vmin=-0.5, vmax=num_classes - 0.5)
+  if means is not None:
+    ax.scatter(means[:, 0], means[:, 1], marker='x', s=40,
+               c=np.arange(len(means)), cmap=cmap, vmin=-0.5,
+               vmax=num_classes - 0.5, edgecolors='k')
+    span = np.abs(means).max() * 1.5 + 0.5
+    ax.set_xlim(-span, span)
+    ax.set_ylim(-span, span)
+  ax.set_aspect('equal')
+  ax.set_title(title)
+  _save_figure(fig, path)
+
+
+def _history_series(history, key: str) -> tuple[np.ndarray, np.ndarray]:
+  """Steps and values of ``key`` in ``history``: ``(step, scalars)`` pairs
+  or dicts with a ``'step'`` (e.g. the lines of ``metrics.jsonl``); entries
+  without ``key`` or with a None / non-finite value are skipped."""
+  steps, values = [], []
+  for entry in history:
+    if isinstance(entry, dict):
+      step, scalars = entry['step'], entry
+    else:
+      step, scalars = entry
+    value = scalars.get(key)
+    if value is None:
+      continue
+    value = float(value)
+    if math.isfinite(value):
+      steps.append(int(step))
+      values.append(value)
+  return np.asarray(steps), np.asarray(values)
+
+
+def loss_curves(path: str, history, keys: Sequence[str] = ('d_loss',
+                                                           'g_loss'),
+                title: str = 'losses') -> None:
+  """The D and G losses against the training step, as an 800x400 PNG.
+
+  Args:
+    path: the PNG to write.
+    history: ``(step, scalars)`` pairs or dicts with ``'step'``, in any
+      order (sorted by step here).
+    keys: the scalars to draw, one line each.
+    title: the figure's title.
+  """
+  fig, ax = plt.subplots(figsize=(8, 4))
+  for key in keys:
+    steps, values = _history_series(history, key)
+    order = np.argsort(steps, kind='stable')
+    ax.plot(steps[order], values[order], label=key)
+  ax.set_xlabel('step')
+  ax.set_ylabel('loss')
+  ax.grid(alpha=0.3)
+  if keys:
+    ax.legend(fontsize=8)
+  ax.set_title(title)
+  _save_figure(fig, path)
+
+
+def metric_curves(path: str, history, keys: Sequence[str],
+                  title: str = '') -> None:
+  """One small panel per metric against the step (e.g. the records of
+  ``metrics.jsonl``): 4 x 3 inches (400x300 pixels) per panel, at most 3
+  panels a row, so ``ceil(k / 3) * 300`` pixels high and
+  ``min(k, 3) * 400`` wide for ``k`` keys."""
+  keys = list(keys)
+  if not keys:
+    raise ValueError('metric_curves needs at least one key.')
+  cols = min(len(keys), 3)
+  rows = int(math.ceil(len(keys) / cols))
+  fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows),
+                           squeeze=False)
+  for i, ax in enumerate(axes.reshape(-1)):
+    if i >= len(keys):
+      ax.set_axis_off()
+      continue
+    steps, values = _history_series(history, keys[i])
+    order = np.argsort(steps, kind='stable')
+    ax.plot(steps[order], values[order], marker='.')
+    ax.set_title(keys[i], fontsize=9)
+    ax.set_xlabel('step', fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+  if title:
+    fig.suptitle(title)
+  fig.tight_layout()
+  _save_figure(fig, path)

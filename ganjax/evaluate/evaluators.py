@@ -1,0 +1,563 @@
+"""Evaluators: small objects built from ``config.eval``.
+
+Each has a ``name`` and ``evaluate(gan, state, rng_seed) -> dict[str,
+float]`` on a host (unreplicated) ``GANState``. ``rng_seed`` picks the
+latent vectors, so the same seed evaluates every checkpoint on the same z.
+
+* ``mixture``: ``modes_covered``, ``hq_fraction``, ``reverse_kl`` (2D toy
+  mixtures, PacGAN protocol).
+* ``gaussian1d``: ``mean``, ``std``, ``ks``, ``w1`` against the 1D target.
+* ``classifier``: ``fid``, ``fid_floor``, ``class_coverage``, ``class_kl``,
+  ``classifier_accuracy`` (images; a small CNN trained once and cached).
+* ``equilibrium``: ``d_real``, ``d_fake``: mean D(x) on held-out real data
+  and mean D(G(z)) (probabilities for minimax/ns, critic values for
+  wgan_gp).
+
+Definitions: ``docs/EVALUATION.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+from typing import Any, Callable
+
+import jax
+import ml_collections
+import numpy as np
+from absl import logging
+from scipy import special
+
+from ganjax import data, errors, steps
+from ganjax.evaluate import classifier as classifier_lib
+from ganjax.evaluate import metrics
+from ganjax.state import GAN, GANState
+
+EVALUATORS = ('mixture', 'gaussian1d', 'classifier', 'equilibrium')
+# Toy data for ``equilibrium`` is drawn from this offset of ``config.seed``:
+# fresh draws that no training batch of the same run (seeded by
+# ``[config.seed, step, process]``) repeats.
+HELDOUT_SEED_OFFSET = 1_000_003
+# Default classifier cache when ``config.eval.cache_dir`` is unset.
+CACHE_ENV = 'GANJAX_CACHE_DIR'
+
+
+def default_cache_dir() -> str:
+  return os.environ.get(CACHE_ENV) or os.path.join(
+      os.path.expanduser('~'), '.cache', 'ganjax', 'classifiers')
+
+
+def _map_batches(fn: Callable[..., Any], batch_size: int,
+                 *arrays: np.ndarray | None) -> np.ndarray:
+  """``fn`` over batches of equal size (the last padded), concatenated."""
+  n = len(arrays[0])
+  batch_size = max(1, min(batch_size, n))
+  out = []
+  for start in range(0, n, batch_size):
+    chunk = []
+    for a in arrays:
+      if a is None:
+        chunk.append(None)
+        continue
+      part = np.asarray(a[start:start + batch_size])
+      pad = batch_size - len(part)
+      if pad:
+        part = np.concatenate([part, np.repeat(part[-1:], pad, 0)])
+      chunk.append(part)
+    result = np.asarray(jax.device_get(fn(*chunk)))
+    out.append(result[:min(batch_size, n - start)])
+  return np.concatenate(out)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _generate(gan: GAN, state: GANState, z: jax.Array,
+              labels: jax.Array | None) -> jax.Array:
+  return steps.generate(gan, state, z, labels)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _d_logits(gan: GAN, state: GANState, x: jax.Array,
+              labels: jax.Array | None) -> jax.Array:
+  """D's logits (critic values) in inference mode: no dropout, BatchNorm on
+  its moving statistics."""
+  variables = {'params': state.d_params}
+  if state.d_batch_stats:
+    variables['batch_stats'] = state.d_batch_stats
+  kwargs = {} if labels is None else {'labels': labels}
+  return gan.discriminator.apply(variables, x, train=False, **kwargs)
+
+
+def _on_device(state: GANState) -> GANState:
+  """The networks' arrays only (no optimizer states), on the device once
+  for all the batches of an evaluation."""
+  return jax.device_put(state.replace(g_opt_state=(), d_opt_state=()))
+
+
+def latent_labels(gan: GAN, num: int) -> np.ndarray | None:
+  """Class labels for conditional samples: 0, 1, ..., C-1, 0, 1, ...
+  (balanced); None for unconditional GANs."""
+  if not gan.num_classes:
+    return None
+  return (np.arange(num) % gan.num_classes).astype(np.int32)
+
+
+def generate_samples(gan: GAN, state: GANState, num: int, seed: int,
+                     batch_size: int = 500,
+                     labels: np.ndarray | None = None) -> np.ndarray:
+  """``num`` samples G(z), z drawn at once from ``PRNGKey(seed)`` (so the
+  result does not depend on ``batch_size``); a conditional GAN is asked for
+  ``labels`` [num] (default ``latent_labels``: balanced, cycling)."""
+  z = np.asarray(gan.sample_latent(jax.random.PRNGKey(seed), num))
+  if gan.num_classes:
+    labels = (latent_labels(gan, num) if labels is None else
+              np.asarray(labels, np.int32).reshape(num))
+  else:
+    labels = None
+  state = _on_device(state)
+  return _map_batches(lambda zz, yy: _generate(gan, state, zz, yy),
+                      batch_size, z, labels)
+
+
+def discriminator_mean(gan: GAN, state: GANState, x: np.ndarray,
+                       labels: np.ndarray | None,
+                       batch_size: int = 500) -> float:
+  """Mean D(x): sigmoid of the logits when the loss reads them as
+  probabilities (minimax, ns), the raw critic value otherwise (wgan_gp)."""
+  if not gan.num_classes:
+    labels = None
+  state = _on_device(state)
+  logits = _map_batches(lambda xx, yy: _d_logits(gan, state, xx, yy),
+                        batch_size, np.asarray(x, np.float32),
+                        None if labels is None else
+                        np.asarray(labels, np.int32)).astype(np.float64)
+  values = special.expit(logits) if gan.loss.probabilities else logits
+  return float(np.mean(values))
+
+
+def _with_split(config: ml_collections.ConfigDict,
+                split: str) -> ml_collections.ConfigDict:
+  config = copy.deepcopy(config)
+  config.data.split = split
+  return config
+
+
+def _builder_info(config: ml_collections.ConfigDict):
+  """The TFDS ``DatasetInfo`` of the config's image dataset, or None."""
+  try:
+    from ganjax.data import images  # pylint: disable=g-import-not-at-top
+    d = config.data
+    return images.open_builder(d.name, d.get('data_dir', None),
+                               d.get('path', None)).info
+  except Exception:  # pylint: disable=broad-except
+    return None
+
+
+def _split_size(config: ml_collections.ConfigDict, split: str) -> int | None:
+  """Examples in a TFDS split, when TFDS knows (None under mocks)."""
+  try:
+    return int(_builder_info(config).splits[split].num_examples) or None
+  except Exception:  # pylint: disable=broad-except
+    return None
+
+
+def _num_classes(config: ml_collections.ConfigDict) -> int | None:
+  try:
+    return int(_builder_info(config).features['label'].num_classes)
+  except Exception:  # pylint: disable=broad-except
+    return None
+
+
+class RealData:
+  """Real examples for the evaluators, read once and kept.
+
+  * ``heldout(num)``: images: the first ``num`` examples (at most the whole
+    split) of ``config.eval.test_split`` shuffled with ``config.eval.seed``;
+    toy data: ``num`` fresh draws with seed ``config.seed +
+    HELDOUT_SEED_OFFSET``.
+  * ``training(num)``: ``num`` examples (at most the whole split) of the
+    training split (``config.data.split``) shuffled with ``config.eval.seed
+    + 1``.
+  """
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    self.config = config
+    self.is_image = data.is_image(config)
+    self._cache: dict[tuple[str, int], dict[str, np.ndarray]] = {}
+
+  def heldout_size(self, num: int) -> int:
+    if not self.is_image:
+      return num
+    size = _split_size(self.config, self.config.eval.test_split)
+    return num if size is None else min(num, size)
+
+  def heldout(self, num: int) -> dict[str, np.ndarray]:
+    num = self.heldout_size(num)
+    key = ('heldout', num)
+    if key not in self._cache:
+      if self.is_image:
+        cfg = _with_split(self.config, self.config.eval.test_split)
+        seed = self.config.eval.seed
+      else:
+        cfg, seed = self.config, self.config.seed + HELDOUT_SEED_OFFSET
+      self._cache[key] = data.sample_real(cfg, num, seed=seed)
+    return self._cache[key]
+
+  def training(self, num: int) -> dict[str, np.ndarray]:
+    if self.is_image:
+      size = _split_size(self.config, self.config.data.get('split', 'train'))
+      num = num if size is None else min(num, size)
+    key = ('training', num)
+    if key not in self._cache:
+      self._cache[key] = data.sample_real(self.config, num,
+                                          seed=self.config.eval.seed + 1)
+    return self._cache[key]
+
+
+class Evaluator:
+  """Base: ``evaluate(gan, state, rng_seed) -> {metric: float}``."""
+  name = ''
+  metric_names: tuple[str, ...] = ()
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    self.config = config
+    self.seed = int(config.eval.seed)
+    self.num_samples = int(config.eval.num_samples)
+    self.batch_size = int(config.eval.batch_size)
+
+  def samples(self, gan: GAN, state: GANState, rng_seed: int) -> np.ndarray:
+    return generate_samples(gan, state, self.num_samples, rng_seed,
+                            self.batch_size)
+
+  def evaluate(self, gan: GAN, state: GANState,
+               rng_seed: int) -> dict[str, float]:
+    raise NotImplementedError
+
+  def __repr__(self):
+    return f'{type(self).__name__}(num_samples={self.num_samples})'
+
+
+class MixtureEvaluator(Evaluator):
+  """PacGAN metrics of ``num_samples`` samples against the toy mixture."""
+  name = 'mixture'
+  metric_names = ('modes_covered', 'hq_fraction', 'reverse_kl')
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    super().__init__(config)
+    self.dist = data.toy_distribution(config)
+    self.threshold = float(config.eval.hq_threshold)
+
+  def evaluate(self, gan, state, rng_seed):
+    x = self.samples(gan, state, rng_seed)
+    return metrics.mixture_metrics(x, self.dist.means, self.dist.std,
+                                   self.threshold)
+
+
+class Gaussian1DEvaluator(Evaluator):
+  """``mean``, ``std``, ``ks``, ``w1`` of 1D samples against the target."""
+  name = 'gaussian1d'
+  metric_names = ('mean', 'std', 'ks', 'w1')
+
+  def __init__(self, config: ml_collections.ConfigDict):
+    super().__init__(config)
+    dist = data.toy_distribution(config)
+    self.mean, self.std = float(dist.means[0, 0]), float(dist.std)
+
+  def evaluate(self, gan, state, rng_seed):
+    return metrics.normal_metrics(self.samples(gan, state, rng_seed),
+                                  self.mean, self.std)
+
+
+class ClassifierEvaluator(Evaluator):
+  """FID and class statistics in the feature space of a small CNN.
+
+  ``prepare()`` (called by the first ``evaluate``) loads the classifier from
+  the cache or trains it on the training split, reads the held-out test
+  split (reference features, class histogram, accuracy) and computes
+  ``fid_floor`` on ``num_samples`` real training images.
+  """
+  name = 'classifier'
+  metric_names = ('fid', 'fid_floor', 'class_coverage', 'class_kl',
+                  'classifier_accuracy')
+
+  def __init__(self, config: ml_collections.ConfigDict,
+               real: RealData | None = None):
+    super().__init__(config)
+    self.real = real or RealData(config)
+    e = config.eval
+    self.cache_dir = e.get('cache_dir', None) or default_cache_dir()
+    self.steps = int(e.classifier_steps)
+    self.classifier_batch_size = int(e.classifier_batch_size)
+    self.learning_rate = float(e.classifier_learning_rate)
+    self.num_real = int(e.num_real)
+    self.shape = data.data_shape(config)
+    self.model = self.params = None
+    self.trained_now = False
+
+  @property
+  def cache_path(self) -> str:
+    d = self.config.data
+    key = classifier_lib.cache_key(
+        d.name, d.get('split', 'train'), self.shape,
+        tuple(d.value_range), self.steps, self.classifier_batch_size,
+        self.learning_rate, self.seed)
+    return os.path.join(self.cache_dir, key + '.msgpack')
+
+  def _train(self, num_classes: int | None, test: dict[str, np.ndarray]):
+    if num_classes is None:
+      first = self.real.training(self.num_samples)
+      num_classes = int(max(first['label'].max(), test['label'].max())) + 1
+    if num_classes < 2:
+      raise errors.DataError(
+          f'the classifier evaluator needs labelled images of at least two '
+          f'classes; {self.config.data.name!r} has {num_classes}. Set '
+          "config.eval.evaluators='equilibrium'.")
+    logging.info('Training the evaluation classifier for %s (%d steps); '
+                 'it will be cached in %s.', self.config.data.name,
+                 self.steps, self.cache_path)
+    stream = data.make_stream(self.config,
+                              batch_shape=(self.classifier_batch_size,),
+                              seed=self.seed)
+    batches = ((b['x'], b['label']) for b in stream)
+    model, params = classifier_lib.train_classifier(
+        batches, num_classes, self.steps, self.learning_rate, self.seed)
+    acc = classifier_lib.accuracy(model, params, test['x'], test['label'],
+                                  self.batch_size)
+    classifier_lib.save(self.cache_path, params, num_classes, {
+        'dataset': self.config.data.name, 'shape': list(self.shape),
+        'test_split': self.config.eval.test_split,
+        'test_examples': int(len(test['x'])), 'test_accuracy': acc})
+    self.trained_now = True
+    return model, params
+
+  def prepare(self) -> None:
+    if self.params is not None:
+      return
+    test = self.real.heldout(self.num_real)
+    if os.path.exists(self.cache_path):
+      self.model, self.params, _ = classifier_lib.load(self.cache_path)
+      logging.info('Loaded the evaluation classifier from %s.',
+                   self.cache_path)
+    else:
+      self.model, self.params = self._train(_num_classes(self.config), test)
+    logits, features = classifier_lib.predict(self.model, self.params,
+                                              test['x'], self.batch_size)
+    self.accuracy = float(np.mean(np.argmax(logits, -1) == test['label']))
+    self.mu, self.sigma = metrics.gaussian_stats(features)
+    self.data_histogram = metrics.class_histogram(test['label'],
+                                                  self.model.num_classes)
+    train = self.real.training(self.num_samples)
+    _, train_features = classifier_lib.predict(self.model, self.params,
+                                               train['x'], self.batch_size)
+    self.fid_floor = metrics.frechet_distance(
+        *metrics.gaussian_stats(train_features), self.mu, self.sigma)
+    logging.info('Evaluation classifier: test accuracy %.4f on %d images, '
+                 'fid_floor %.4f.', self.accuracy, len(test['x']),
+                 self.fid_floor)
+
+  def evaluate(self, gan, state, rng_seed):
+    self.prepare()
+    x = self.samples(gan, state, rng_seed)
+    logits, features = classifier_lib.predict(self.model, self.params, x,
+                                              self.batch_size)
+    fid = metrics.frechet_distance(*metrics.gaussian_stats(features),
+                                   self.mu, self.sigma)
+    predicted = np.argmax(logits, -1)
+    if not np.all(np.isfinite(logits)):
+      predicted = predicted[np.all(np.isfinite(logits), -1)]
+    return {'fid': fid, 'fid_floor': self.fid_floor,
+            **metrics.class_metrics(predicted, self.data_histogram),
+            'classifier_accuracy': self.accuracy}
+
+
+class EquilibriumEvaluator(Evaluator):
+  """``d_real``: mean D(x) over held-out real data (the test split for
+  images, fresh draws for toy data); ``d_fake``: mean D(G(z)) over
+  ``num_samples`` samples."""
+  name = 'equilibrium'
+  metric_names = ('d_real', 'd_fake')
+
+  def __init__(self, config: ml_collections.ConfigDict,
+               real: RealData | None = None):
+    super().__init__(config)
+    self.real = real or RealData(config)
+
+  def evaluate(self, gan, state, rng_seed):
+    real = self.real.heldout(self.num_samples)
+    fake = self.samples(gan, state, rng_seed)
+    return {
+        'd_real': discriminator_mean(gan, state, real['x'], real['label'],
+                                     self.batch_size),
+        'd_fake': discriminator_mean(gan, state, fake,
+                                     latent_labels(gan, len(fake)),
+                                     self.batch_size)}
+
+
+def auto_evaluators(config: ml_collections.ConfigDict) -> list[str]:
+  """The evaluators that suit the data: images -> classifier; 1D toy ->
+  gaussian1d; 2D mixtures -> mixture; always equilibrium."""
+  if data.is_image(config):
+    return ['classifier', 'equilibrium']
+  if data.toy_distribution(config).dim == 1:
+    return ['gaussian1d', 'equilibrium']
+  return ['mixture', 'equilibrium']
+
+
+def evaluator_names(config: ml_collections.ConfigDict) -> list[str]:
+  """``config.eval.evaluators`` as a list: 'auto', a comma-separated string
+  or a list of names; '' or 'none' for no evaluators."""
+  value = config.eval.evaluators
+  if isinstance(value, str):
+    names = [v.strip() for v in value.split(',') if v.strip()]
+  else:
+    names = [str(v).strip() for v in value]
+  if names == ['auto']:
+    return auto_evaluators(config)
+  if names in ([], ['none']):
+    return []
+  return names
+
+
+def _fail(field: str, value, allowed: str) -> None:
+  raise errors.ConfigError(f'config.eval.{field}={value!r} is not allowed: '
+                           f'{allowed}.')
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises ``ConfigError`` naming the first bad ``config.eval`` field."""
+  e = config.eval
+  for field, low in (('every', 0), ('num_samples', 2), ('num_real', 2),
+                     ('batch_size', 1), ('classifier_steps', 1),
+                     ('classifier_batch_size', 1)):
+    value = e[field]
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+      _fail(field, value, f'use an integer >= {low}')
+  if not e.hq_threshold > 0:
+    _fail('hq_threshold', e.hq_threshold, 'use a positive value')
+  if not e.classifier_learning_rate > 0:
+    _fail('classifier_learning_rate', e.classifier_learning_rate,
+          'use a positive value')
+  names = evaluator_names(config)
+  is_image = data.is_image(config)
+  dim = None if is_image else data.toy_distribution(config).dim
+  for name in names:
+    if name not in EVALUATORS:
+      _fail('evaluators', e.evaluators,
+            f'{name!r} is not an evaluator; use "auto", "none" or a '
+            f'comma-separated list of {list(EVALUATORS)}')
+    suits = {'mixture': not is_image and dim and dim >= 2,
+             'gaussian1d': dim == 1,
+             'classifier': is_image,
+             'equilibrium': True}[name]
+    if not suits:
+      _fail('evaluators', e.evaluators,
+            f'{name!r} does not apply to data {config.data.name!r}; '
+            f'"auto" picks {auto_evaluators(config)}')
+
+
+def with_eval_defaults(
+    config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+  """``config`` itself when it has every ``eval`` field, else a copy with
+  the missing ones at their defaults (configs made before the section
+  existed, e.g. the ``config.json`` of an older run)."""
+  from ganjax import config_lib  # pylint: disable=g-import-not-at-top
+  defaults = config_lib.base_config().eval
+  if 'eval' in config and all(k in config.eval for k in defaults.keys()):
+    return config
+  config = copy.deepcopy(config)
+  with config.unlocked():
+    if 'eval' not in config:
+      config.eval = defaults
+    else:
+      for key in defaults.keys():
+        if key not in config.eval:
+          config.eval[key] = defaults[key]
+  return config
+
+
+def build_evaluators(config: ml_collections.ConfigDict,
+                     workdir: str | None = None) -> list[Evaluator]:
+  """The evaluators ``config.eval.evaluators`` names, validated now.
+
+  ``workdir`` is accepted for evaluators that keep files next to the run;
+  the classifier cache lives in ``config.eval.cache_dir`` (default
+  ``$GANJAX_CACHE_DIR`` or ``~/.cache/ganjax/classifiers``) so that it is
+  trained once per dataset, not once per run.
+  """
+  del workdir  # No evaluator keeps per-run files yet.
+  config = with_eval_defaults(config)
+  validate(config)
+  real = RealData(config)
+  built = []
+  for name in evaluator_names(config):
+    if name == 'mixture':
+      built.append(MixtureEvaluator(config))
+    elif name == 'gaussian1d':
+      built.append(Gaussian1DEvaluator(config))
+    elif name == 'classifier':
+      built.append(ClassifierEvaluator(config, real))
+    elif name == 'equilibrium':
+      built.append(EquilibriumEvaluator(config, real))
+  return built
+
+
+METRICS_FILE = 'metrics.jsonl'
+
+
+def _json_value(value: float) -> float | None:
+  """Strict JSON has no NaN or Infinity: non-finite values become null."""
+  value = float(value)
+  return value if np.isfinite(value) else None
+
+
+def run_evaluators(evaluators: list[Evaluator], gan: GAN, state: GANState,
+                   step: int, workdir: str | None, writer: Any = None,
+                   seed: int | None = None) -> dict[str, float]:
+  """Runs every evaluator on the host ``state`` and records the result.
+
+  Appends one JSON object ``{"step": step, metric: value, ...}`` to
+  ``workdir/metrics.jsonl`` (non-finite values as null; process 0 only, and
+  only when ``workdir`` is given) and writes the scalars to ``writer`` (a
+  clu metric writer) under ``eval/<metric>``, apart from the training
+  scalars of the same name (``d_real``, ``d_fake``).
+
+  Args:
+    evaluators: from ``build_evaluators``.
+    gan: the static spec.
+    state: a host (unreplicated) ``GANState``.
+    step: the training step the state is at.
+    workdir: the run's directory, or None to write no file.
+    writer: optional ``clu.metric_writers`` writer.
+    seed: the latent seed of every evaluator (default: each one's
+      ``config.eval.seed``, the same z at every evaluation).
+
+  Returns:
+    ``{'step': step, **metrics}`` (floats, non-finite ones kept).
+  """
+  step = int(step)
+  results: dict[str, float] = {}
+  for ev in evaluators:
+    out = ev.evaluate(gan, state, ev.seed if seed is None else seed)
+    results.update({k: float(v) for k, v in out.items()})
+  record = {'step': step, **results}
+  if workdir is not None and jax.process_index() == 0:
+    os.makedirs(workdir, exist_ok=True)
+    line = json.dumps({'step': step, **{k: _json_value(v)
+                                        for k, v in results.items()}},
+                      allow_nan=False)
+    with open(os.path.join(workdir, METRICS_FILE), 'a') as f:
+      f.write(line + '\n')
+  if writer is not None and results:
+    writer.write_scalars(step, {f'eval/{k}': v for k, v in results.items()})
+    writer.flush()
+  return record
+
+
+def read_metrics(workdir: str) -> list[dict[str, Any]]:
+  """The records of ``workdir/metrics.jsonl``, oldest first."""
+  path = os.path.join(workdir, METRICS_FILE)
+  if not os.path.exists(path):
+    return []
+  with open(path) as f:
+    return [json.loads(line) for line in f if line.strip()]

@@ -1,0 +1,144 @@
+"""A trained workdir back: its config, GAN and latest checkpoint; samples and
+metrics from it (what ``launch.py --mode=sample`` / ``--mode=eval`` run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import jax
+import ml_collections
+import numpy as np
+
+from ganjax import checkpoint, config_lib, data, errors, visualize
+from ganjax.evaluate import evaluators as evaluators_lib
+from ganjax.state import GAN, GANState
+
+
+def _fill_defaults(loaded: ml_collections.ConfigDict,
+                   defaults: ml_collections.ConfigDict) -> None:
+  """Adds the fields of ``defaults`` missing from ``loaded`` (e.g. the
+  ``eval`` section of a run trained before it existed); keeps every loaded
+  value."""
+  for key in defaults.keys():
+    value = defaults[key]
+    if key not in loaded:
+      loaded[key] = copy_value(value)
+    elif (isinstance(value, ml_collections.ConfigDict) and
+          isinstance(loaded[key], ml_collections.ConfigDict) and
+          key not in ('generator', 'discriminator')):
+      _fill_defaults(loaded[key], value)
+
+
+def copy_value(value):
+  if isinstance(value, ml_collections.ConfigDict):
+    return ml_collections.ConfigDict(value.to_dict())
+  return value
+
+
+def load_config(workdir: str) -> ml_collections.ConfigDict:
+  """``workdir/config.json`` (written by training) as a ConfigDict, with
+  fields added since the run was trained set to their defaults."""
+  path = os.path.join(workdir, 'config.json')
+  if not os.path.exists(path):
+    raise errors.WorkdirError(
+        f'{os.path.abspath(workdir)} holds no config.json: it is not a '
+        'ganjax workdir (train one first with launch.py).')
+  with open(path) as f:
+    config = ml_collections.ConfigDict(json.load(f))
+  _fill_defaults(config, config_lib.base_config())
+  return config
+
+
+def load_workdir(workdir: str, step: int | None = None
+                 ) -> tuple[ml_collections.ConfigDict, GAN, GANState]:
+  """The config, GAN spec and host state of ``workdir`` at its latest (or
+  the given) checkpoint."""
+  from ganjax import train as train_lib  # pylint: disable=g-import-not-at-top
+  config = load_config(workdir)
+  gan, template = train_lib.build(config)
+  ckpts = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints'))
+  try:
+    if step is None:  # The newest readable one.
+      state = ckpts.restore_latest_good(template)
+      if state is None:
+        raise errors.CheckpointError(
+            f'{os.path.abspath(workdir)} has no checkpoint yet: train first.')
+    else:
+      state = ckpts.restore(template, step)
+    state = jax.device_get(state)
+  finally:
+    ckpts.close()
+  return config, gan, state
+
+
+def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
+                        npy: bool = False, step: int | None = None,
+                        path: str | None = None) -> str:
+  """Writes ``num`` samples of the latest checkpoint as a picture.
+
+  Images: a grid; 2D toy data: a scatter over the true modes; 1D: a
+  histogram against the target density. A class-conditional GAN draws
+  ``ceil(num / classes)`` samples of every class (``num`` is rounded up to
+  a multiple of the classes): grid row c, or scatter colour c, is class c. With ``npy`` the samples ``[num, *data_shape]`` are also
+  saved next to the PNG with the same name and ``.npy``.
+
+  Returns:
+    The PNG's path: ``path`` or
+    ``workdir/samples/sample_step_<step>_seed_<seed>_num_<num>.png``.
+  """
+  if not isinstance(num, int) or num < 1:
+    raise errors.ConfigError(f'num={num!r} is not allowed: use a positive '
+                             'integer.')
+  from ganjax import train as train_lib  # pylint: disable=g-import-not-at-top
+  config, gan, state = load_workdir(workdir, step)
+  labels = None
+  if gan.num_classes:
+    per_class = -(-num // gan.num_classes)
+    labels = visualize.class_labels(gan.num_classes, per_class)
+    num = len(labels)
+  samples = evaluators_lib.generate_samples(gan, state, num, seed,
+                                            labels=labels)
+  at = int(state.step)
+  if path is None:
+    path = os.path.join(workdir, 'samples',
+                        f'sample_step_{at:07d}_seed_{seed}_num_{num}.png')
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  title = f'{config.data.name}, step {at}'
+  if data.is_image(config):
+    value_range = tuple(config.data.value_range)
+    grid = (visualize.class_grid(samples, gan.num_classes, value_range)
+            if gan.num_classes else visualize.image_grid(samples, value_range))
+    visualize.save_image(path, grid)
+  elif gan.num_classes and samples.shape[-1] == 2:
+    visualize.scatter_2d_by_class(path, samples, labels,
+                                  data.toy_distribution(config).means, title)
+  else:
+    train_lib.save_samples(config, samples, path, title=title)
+  if npy:
+    np.save(os.path.splitext(path)[0] + '.npy', samples)
+  return path
+
+
+def evaluate_workdir(workdir: str, step: int | None = None,
+                     write: bool = False,
+                     seed: int | None = None) -> dict[str, float]:
+  """Runs the evaluators of the workdir's config on its latest (or the
+  given) checkpoint.
+
+  Args:
+    workdir: a trained workdir.
+    step: the checkpoint (default: the latest).
+    write: also append the record to ``workdir/metrics.jsonl``.
+    seed: latent seed (default ``config.eval.seed``, as during training).
+
+  Returns:
+    ``{'step': step, metric: value, ...}``.
+  """
+  config, gan, state = load_workdir(workdir, step)
+  evaluators = evaluators_lib.build_evaluators(config, workdir)
+  return evaluators_lib.run_evaluators(evaluators, gan, state,
+                                       int(state.step),
+                                       workdir if write else None,
+                                       seed=seed)
