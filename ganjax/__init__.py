@@ -13,7 +13,11 @@ the evaluators) and, called, the API functions ``ganjax.api.train`` and
 ``ganjax.api.evaluate``.
 """
 
+import os as _os
 import types as _types
+
+# TensorFlow only feeds data; keep its C++ INFO lines out of the logs.
+_os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
 
 from ganjax import evaluate as _evaluate_module
 from ganjax import train as _train_module

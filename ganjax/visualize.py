@@ -9,9 +9,8 @@ import os
 from typing import Sequence
 
 import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+import matplotlib.image
+from matplotlib.figure import Figure
 import numpy as np
 
 
@@ -40,21 +39,27 @@ def save_image(path: str, image: np.ndarray) -> None:
   """Writes a uint8 ``[H, W, 1 or 3]`` image as PNG, pixel for pixel."""
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   if image.shape[-1] == 1:
-    plt.imsave(path, image[..., 0], cmap='gray', vmin=0, vmax=255)
+    matplotlib.image.imsave(path, image[..., 0], cmap='gray', vmin=0, vmax=255)
   else:
-    plt.imsave(path, image)
+    matplotlib.image.imsave(path, image)
+
+
+def _subplots(*args, figsize, **kwargs):
+  """A figure outside pyplot: no global backend is touched, so a notebook's
+  inline plots keep working, and nothing needs closing."""
+  fig = Figure(figsize=figsize)
+  return fig, fig.subplots(*args, **kwargs)
 
 
 def _save_figure(fig, path: str) -> None:
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   fig.savefig(path, dpi=100)
-  plt.close(fig)
 
 
 def scatter_2d(path: str, samples: np.ndarray, means: np.ndarray | None = None,
                title: str = '') -> None:
   """Generated 2D samples (blue) over the true modes (red crosses)."""
-  fig, ax = plt.subplots(figsize=(5, 5))
+  fig, ax = _subplots(figsize=(5, 5))
   ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5, label='generated')
   if means is not None:
     ax.scatter(means[:, 0], means[:, 1], marker='x', c='red', s=40,
@@ -72,7 +77,7 @@ def histogram_1d(path: str, samples: np.ndarray, mean: float, std: float,
                  title: str = '') -> None:
   """Histogram of generated values against the target normal density."""
   samples = np.asarray(samples).reshape(-1)
-  fig, ax = plt.subplots(figsize=(6, 4))
+  fig, ax = _subplots(figsize=(6, 4))
   ax.hist(samples, bins=60, density=True, alpha=0.6, label='generated')
   xs = np.linspace(mean - 5 * std, mean + 5 * std, 400)
   pdf = np.exp(-0.5 * ((xs - mean) / std)**2) / (std * math.sqrt(2 * math.pi))
@@ -110,8 +115,9 @@ def scatter_2d_by_class(path: str, samples: np.ndarray, labels: np.ndarray,
   num_classes = int(labels.max()) + 1 if labels.size else 1
   if means is not None:
     num_classes = max(num_classes, len(means))
-  cmap = plt.get_cmap('tab10' if num_classes <= 10 else 'hsv', num_classes)
-  fig, ax = plt.subplots(figsize=(5, 5))
+  cmap = matplotlib.colormaps[
+      'tab10' if num_classes <= 10 else 'hsv'].resampled(num_classes)
+  fig, ax = _subplots(figsize=(5, 5))
   ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5, c=labels,
              cmap=cmap, vmin=-0.5, vmax=num_classes - 0.5)
   if means is not None:
@@ -158,7 +164,7 @@ def loss_curves(path: str, history, keys: Sequence[str] = ('d_loss',
     keys: the scalars to draw, one line each.
     title: the figure's title.
   """
-  fig, ax = plt.subplots(figsize=(8, 4))
+  fig, ax = _subplots(figsize=(8, 4))
   for key in keys:
     steps, values = _history_series(history, key)
     order = np.argsort(steps, kind='stable')
@@ -183,7 +189,7 @@ def metric_curves(path: str, history, keys: Sequence[str],
     raise ValueError('metric_curves needs at least one key.')
   cols = min(len(keys), 3)
   rows = int(math.ceil(len(keys) / cols))
-  fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows),
+  fig, axes = _subplots(rows, cols, figsize=(4 * cols, 3 * rows),
                            squeeze=False)
   for i, ax in enumerate(axes.reshape(-1)):
     if i >= len(keys):

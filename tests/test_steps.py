@@ -106,11 +106,12 @@ def _run_layout(tmp_path, mode, devices):
   return json.loads(out.read_text())
 
 
-def test_pmap_on_two_devices_equals_jit_on_one(tmp_path):
+@pytest.mark.parametrize('devices', [2, 4])
+def test_pmap_on_n_devices_equals_jit_on_one(tmp_path, devices):
   """WGAN-GP with the BatchNorm DCGAN: same global batch, same update."""
   one = _run_layout(tmp_path, 'jit', 1)
-  two = _run_layout(tmp_path, 'pmap', 2)
-  assert two['devices'] == 2
+  two = _run_layout(tmp_path, 'pmap', devices)
+  assert two['devices'] == devices
   assert one['params'].keys() == two['params'].keys()
   for name in one['params']:
     np.testing.assert_allclose(np.array(two['params'][name]),
