@@ -26,7 +26,10 @@ Fields (defaults in brackets):
   batch (all devices); ``train.n_critic`` [1]: D updates per G update;
   ``train.log_every``, ``train.checkpoint_every``, ``train.sample_every``:
   intervals in steps; ``train.num_samples`` [64]: samples in the picture;
-  ``train.max_checkpoints`` [3]: checkpoints kept.
+  ``train.max_checkpoints`` [3]: checkpoints kept;
+  ``train.steps_per_dispatch`` [1]: training steps compiled into one
+  ``lax.scan`` dispatch (fewer host round trips for small models; every
+  interval above is still honoured at its exact step).
 * ``eval.*``: the evaluators (see ``ganjax.evaluate`` and
   ``docs/EVALUATION.md``). ``eval.every`` [1000]: steps between
   evaluations (0: only at the end of training); ``eval.evaluators``
@@ -99,6 +102,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.sample_every = 1000
   c.train.num_samples = 64
   c.train.max_checkpoints = 3
+  c.train.steps_per_dispatch = 1
 
   c.eval = ml_collections.ConfigDict()
   c.eval.every = 1000
@@ -125,7 +129,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
   """Raises ``ConfigError`` naming the first bad field, before compiling."""
   t = config.train
   for field in ('steps', 'batch_size', 'log_every', 'checkpoint_every',
-                'sample_every', 'num_samples', 'max_checkpoints'):
+                'sample_every', 'num_samples', 'max_checkpoints',
+                'steps_per_dispatch'):
     value = t[field]
     if not isinstance(value, int) or value <= 0:
       _fail(f'train.{field}', value, 'use a positive integer')

@@ -88,24 +88,63 @@ def host_state(state: GANState, mode: str) -> GANState:
   return jax.device_get(first_replica(state, mode))
 
 
-def shard(batch: Any, mode: str) -> Any:
-  """Each array ``[n_critic, batch, ...]`` -> ``[devices, n_critic,
-  batch/devices, ...]`` under pmap; unchanged under jit."""
+def shard(batch: Any, mode: str, batch_axis: int = 1) -> Any:
+  """Each array ``[..., batch, ...]`` (batch at ``batch_axis``; 1 for a
+  step's ``[n_critic, batch, ...]``) -> ``[devices, ..., batch/devices,
+  ...]`` under pmap; unchanged under jit."""
   if mode != 'pmap':
     return batch
   devices = jax.local_device_count()
 
   def split(x):
-    n, b = x.shape[:2]
-    x = x.reshape((n, devices, b // devices) + x.shape[2:])
-    return np.swapaxes(x, 0, 1)
+    b = x.shape[batch_axis]
+    x = x.reshape(x.shape[:batch_axis] + (devices, b // devices) +
+                  x.shape[batch_axis + 1:])
+    return np.moveaxis(x, batch_axis, 0)
   return jax.tree.map(split, batch)
 
 
-def device_stream(stream: Iterator[Any], mode: str,
-                  size: int = 2) -> Iterator[Any]:
+def compile_multi_step(gan: GAN, mode: str) -> Callable[[GANState, Any], Any]:
+  """K train steps in one dispatch (``lax.scan``); the state is donated.
+
+  Takes batches stacked as ``[K, n_critic, batch, ...]`` (per device under
+  pmap) and returns the new state and each metric summed over the K steps.
+  The same K steps as K calls of ``compile_step``, with one host round trip.
+  """
+  def multi(state, batches):
+    state, metrics = jax.lax.scan(
+        lambda s, b: steps.train_step(gan, s, b), state, batches)
+    return state, jax.tree.map(lambda m: m.sum(0), metrics)
+  if mode == 'pmap':
+    return jax.pmap(multi, axis_name=AXIS, donate_argnums=(0,))
+  return jax.jit(multi, donate_argnums=(0,))
+
+
+def dispatch_plan(start: int, total: int, per_dispatch: int,
+                  intervals: Iterator[int]) -> Iterator[int]:
+  """How many steps each dispatch runs: at most ``per_dispatch``, and never
+  past a multiple of any interval (log, checkpoint, sample, eval) or the
+  end, so every periodic action happens at exactly its step."""
+  intervals = [i for i in intervals if i and i > 0]
+  step = start
+  while step < total:
+    boundary = min([total] + [(step // i + 1) * i for i in intervals])
+    size = min(per_dispatch, boundary - step)
+    yield size
+    step += size
+
+
+def group_steps(stream: Iterator[Any], sizes: Iterator[int]) -> Iterator[Any]:
+  """Stacks the next ``size`` per-step batches for each planned dispatch."""
+  for size in sizes:
+    items = [next(stream) for _ in range(size)]
+    yield jax.tree.map(lambda *xs: np.stack(xs), *items)
+
+
+def device_stream(stream: Iterator[Any], mode: str, size: int = 2,
+                  batch_axis: int = 1) -> Iterator[Any]:
   """Shards each batch and keeps ``size`` batches in flight to the devices."""
-  sharded = (shard(b, mode) for b in stream)
+  sharded = (shard(b, mode, batch_axis) for b in stream)
   if mode == 'pmap':
     return flax.jax_utils.prefetch_to_device(sharded, size)
   queue = collections.deque()

@@ -221,8 +221,15 @@ def train_and_evaluate(
   state = ckpts.restore_latest_good(state) or state
   start = int(state.step)
   total = config.train.steps
+  every = config.eval.every if config.eval.evaluators != 'none' else 0
+  plan = list(parallel.dispatch_plan(
+      start, total, config.train.steps_per_dispatch,
+      (config.train.log_every, config.train.checkpoint_every,
+       config.train.sample_every, every)))
   # Opening the data stream first: missing data fails before anything else.
-  batches = parallel.device_stream(data.make_stream(config, start), mode)
+  batches = parallel.device_stream(
+      parallel.group_steps(data.make_stream(config, start), plan), mode,
+      batch_axis=2)
   if is_chief:
     write_config(config, workdir)
     _log_parameter_overview(gan, state)
@@ -233,7 +240,7 @@ def train_and_evaluate(
   evaluators = evaluate.build_evaluators(config, workdir) if is_chief else []
   writer = metric_writers.create_default_writer(workdir,
                                                 just_logging=not is_chief)
-  train_step = parallel.compile_step(gan, mode)
+  train_steps = parallel.compile_multi_step(gan, mode)
   generate = jax.jit(lambda s, z, y: steps.generate(gan, s, z, y))
   z_fixed, y_fixed = fixed_latents(gan, config)
   device_state = parallel.place_state(state, mode)
@@ -246,15 +253,18 @@ def train_and_evaluate(
   sums, count = None, 0
   with _StopSignals() as stop:
     try:
-      for step in range(start + 1, total + 1):
+      step = start
+      for size in plan:
+        step += size
         with jax.profiler.StepTraceAnnotation('train', step_num=step):
-          device_state, metrics = train_step(device_state, next(batches))
+          device_state, metrics = train_steps(device_state, next(batches))
         # Summed on the device; the host reads them only at log points.
         sums = metrics if sums is None else jax.tree.map(jnp.add, sums,
                                                           metrics)
-        count += 1
-        for hook in hooks:
-          hook(step)
+        count += size
+        for hook in hooks:  # clu's actions expect to see every step.
+          for done in range(step - size + 1, step + 1):
+            hook(done)
         last = step == total
         checkpoint_now = (step % config.train.checkpoint_every == 0 or last
                           or stop.signum is not None)
@@ -282,7 +292,6 @@ def train_and_evaluate(
                 samples, config.data.value_range)[None] / 255.0})
         if checkpoint_now:
           ckpts.save(parallel.host_state(device_state, mode))
-        every = config.eval.every
         if evaluators and ((every and step % every == 0) or last):
           evaluate.run_evaluators(evaluators, gan,
                                   parallel.host_state(device_state, mode),

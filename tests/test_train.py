@@ -1,6 +1,7 @@
 """The whole loop: workdir contents, resume, mock-data runs, clear errors."""
 
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -125,3 +126,30 @@ def test_launch_user_error_is_one_line_without_traceback(tmp_path):
                 '--config.train.no_such_field=3')
   assert run.returncode != 0
   assert 'no_such_field' in run.stderr
+
+
+def test_many_steps_per_dispatch_equal_one_and_keep_intervals(tmp_path):
+  config = tiny(config_lib.get_config('default'), steps=11, batch=32)
+  config.train.log_every = 3
+  config.train.checkpoint_every = 5
+  config.train.max_checkpoints = 10
+  one = train.train_and_evaluate(config, str(tmp_path / 'one'))
+  config.train.steps_per_dispatch = 4
+  four = train.train_and_evaluate(config, str(tmp_path / 'four'))
+  for x, y in zip(jax.tree.leaves(one), jax.tree.leaves(four), strict=True):
+    np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-5,
+                               atol=1e-6)
+  assert sorted(os.listdir(tmp_path / 'four' / 'checkpoints')) == [
+      '10', '11', '5']
+  logged = [json.loads(line)['step'] for line in
+            open(tmp_path / 'four' / 'train_metrics.jsonl')]
+  assert logged == [3, 5, 6, 9, 10, 11]
+
+
+def test_dispatch_plan_stops_at_every_interval():
+  from ganjax import parallel
+  sizes = list(parallel.dispatch_plan(0, 23, 8, (10, 4)))
+  ends = np.cumsum(sizes).tolist()
+  assert sum(sizes) == 23 and max(sizes) <= 8
+  for boundary in (4, 8, 10, 12, 16, 20, 23):
+    assert boundary in ends
