@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator
 
 import flax.jax_utils
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ganjax import errors, steps
@@ -97,11 +98,33 @@ def shard(batch: Any, mode: str, batch_axis: int = 1) -> Any:
   devices = jax.local_device_count()
 
   def split(x):
+    if isinstance(x, jax.Array):
+      return _shard_on_device(x, batch_axis)
     b = x.shape[batch_axis]
     x = x.reshape(x.shape[:batch_axis] + (devices, b // devices) +
                   x.shape[batch_axis + 1:])
     return np.moveaxis(x, batch_axis, 0)
   return jax.tree.map(split, batch)
+
+
+def _shard_on_device(x: jax.Array, batch_axis: int) -> jax.Array:
+  """The pmap layout of a device array whose batch axis is already split
+  over the local devices (``data.on_device``): no copy, each device keeps
+  its own slice."""
+  devices = jax.local_devices()
+  pieces = {s.device: s.data for s in x.addressable_shards}
+  local = x.shape[batch_axis] // len(devices)
+  if (set(pieces) != set(devices) or
+      any(p.shape[batch_axis] != local for p in pieces.values())):
+    raise ValueError(f'an on-device batch of shape {x.shape} is not split '
+                     f'over the {len(devices)} local devices along axis '
+                     f'{batch_axis}.')
+  shape = ((len(devices),) + x.shape[:batch_axis] + (local,) +
+           x.shape[batch_axis + 1:])
+  mesh = jax.sharding.Mesh(np.array(devices), (AXIS,))
+  return jax.make_array_from_single_device_arrays(
+      shape, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(AXIS)),
+      [pieces[d][None] for d in devices])
 
 
 def compile_multi_step(gan: GAN, mode: str) -> Callable[[GANState, Any], Any]:
@@ -136,15 +159,25 @@ def dispatch_plan(start: int, total: int, per_dispatch: int,
 
 def group_steps(stream: Iterator[Any], sizes: Iterator[int]) -> Iterator[Any]:
   """Stacks the next ``size`` per-step batches for each planned dispatch."""
+  def stack(*xs):  # Device arrays (data.on_device) stay on the device.
+    return jnp.stack(xs) if isinstance(xs[0], jax.Array) else np.stack(xs)
   for size in sizes:
     items = [next(stream) for _ in range(size)]
-    yield jax.tree.map(lambda *xs: np.stack(xs), *items)
+    yield jax.tree.map(stack, *items)
 
 
 def device_stream(stream: Iterator[Any], mode: str, size: int = 2,
                   batch_axis: int = 1) -> Iterator[Any]:
   """Shards each batch and keeps ``size`` batches in flight to the devices."""
-  sharded = (shard(b, mode, batch_axis) for b in stream)
+  stream = iter(stream)
+  first = next(stream, None)
+  if first is None:  # Nothing left to train.
+    return iter(())
+  on_device = all(isinstance(x, jax.Array) for x in jax.tree.leaves(first))
+  sharded = (shard(b, mode, batch_axis)
+             for b in itertools.chain([first], stream))
+  if on_device:  # Already where the step needs it.
+    return sharded
   if mode == 'pmap':
     return flax.jax_utils.prefetch_to_device(sharded, size)
   queue = collections.deque()

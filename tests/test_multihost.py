@@ -72,3 +72,44 @@ def test_two_processes_two_devices_each_train_as_one(tmp_path):
   restored = jax.tree.leaves((loaded.state.g_params, loaded.state.d_params))
   for name, leaf in zip(sorted(names, key=lambda n: int(n[4:])), restored):
     np.testing.assert_array_equal(results[0][name], np.asarray(leaf))
+
+
+ON_DEVICE = r'''
+import sys
+import jax, numpy as np
+import ganjax
+from ganjax import train
+data_dir, workdir, mode, out = sys.argv[1:5]
+config = ganjax.get_config('default', **{
+    'data.name': 'digits', 'data.data_dir': data_dir,
+    'data.on_device': True, 'model.latent_dim': 16,
+    'model.generator': {'name': 'mlp', 'hidden': (64,),
+                        'output_activation': 'tanh'},
+    'model.discriminator': {'name': 'mlp', 'hidden': (64,)},
+    'train.steps': 4, 'train.batch_size': 32, 'train.n_critic': 2,
+    'train.steps_per_dispatch': 2, 'train.log_every': 2,
+    'parallel': mode, 'eval.evaluators': 'none'})
+state = train.train_and_evaluate(config, workdir)
+assert jax.local_device_count() == (2 if mode == 'pmap' else 1)
+np.savez(out, *[np.asarray(x) for x in jax.tree.leaves(state)])
+'''
+
+
+def test_on_device_data_under_pmap_trains_like_one_device(tmp_path):
+  """The dataset lives on the devices, each gathering its slice of the
+  global batch: 2 devices under pmap train as 1 device under jit."""
+  results = []
+  for mode, devices in (('jit', 1), ('pmap', 2)):
+    env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
+               XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
+    out = tmp_path / f'{mode}.npz'
+    run = subprocess.run(
+        [sys.executable, '-c', ON_DEVICE, str(tmp_path / 'tfds'),
+         str(tmp_path / mode), mode, str(out)], env=env, cwd=ROOT,
+        capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results.append(np.load(out))
+  one, two = results
+  assert len(one.files) == len(two.files) > 0
+  for name in one.files:
+    np.testing.assert_allclose(two[name], one[name], rtol=1e-4, atol=1e-6)

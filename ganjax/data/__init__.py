@@ -2,20 +2,41 @@
 
 ``config.data`` fields:
 
-* ``name``: one of ``DATASETS``.
+* ``name``: one of ``DATASETS``: the toy distributions ``gaussian1d``,
+  ``ring8``, ``grid25`` (``ganjax.data.toy``); the TFDS datasets ``mnist``,
+  ``fashion_mnist``, ``svhn_cropped``, ``cifar10``; ``digits``
+  (scikit-learn's 8x8 digits, prepared offline, ``ganjax.data.digits``);
+  ``image_folder`` (``config.data.path``).
 * ``split``: the TFDS split to train on (images only), e.g. ``'train'``.
-* ``image_size``: output height = width; 0 keeps the dataset's own size.
+* ``image_size``: output height = width; 0 keeps the dataset's own size
+  (an image folder needs one: its images may differ in size).
 * ``channels``: 1 (grayscale, converting RGB as seed 004 does) or 3; 0 keeps
   the dataset's own.
 * ``value_range``: pixel range, ``(-1, 1)`` for tanh generators, ``(0, 1)``
   for sigmoid ones.
-* ``data_dir``: where TFDS keeps prepared datasets (None: its default).
+* ``data_dir``: where TFDS keeps prepared datasets (None: its default,
+  ``~/tensorflow_datasets``); ``digits`` is prepared there on first use.
+* ``path``: for ``image_folder``: a folder ``path/<split>/<class>/<image>``
+  (jpg, jpeg, png; the class folders become labels) or a prepared TFDS
+  directory (the one holding ``dataset_info.json``).
 * ``shuffle_buffer``: tf.data shuffle buffer, in examples.
+* ``on_device``: keep the whole split on the device(s) and draw batches there
+  (``ganjax.data.on_device``), for datasets that fit in device memory.
 
-Every stream yields, per training step, a dict of numpy arrays
-``{'x': [n_critic, per_process_batch, *shape], 'label': [n_critic,
-per_process_batch]}``: the real batch of each critic update and its class
-labels (the mode index for toy mixtures).
+Every stream yields, per training step, a dict
+``{'x': float32 [n_critic, per_process_batch, *shape], 'label': int32
+[n_critic, per_process_batch]}``: the real batch of each critic update and
+its class labels (the mode index for toy mixtures; 0 for unlabelled
+images). The arrays are numpy arrays, or ``jax.Array`` already on the
+device(s) with ``on_device``.
+
+Determinism: the batches of step ``s`` depend only on the seed, the process
+and ``s`` (and the data), so the same seed gives the same batches and
+``make_stream(config, start_step=N)`` yields exactly batches N, N+1, ... of
+an uninterrupted stream: a resumed run continues where it stopped. The
+tf.data path gets there by skipping the examples of steps 0..N-1 (time
+linear in N, see ``images.image_stream``); toy and on-device streams compute
+step N directly.
 """
 
 from __future__ import annotations
@@ -34,6 +55,7 @@ NATIVE_SHAPES = {
     'fashion_mnist': (28, 28, 1),
     'svhn_cropped': (32, 32, 3),
     'cifar10': (32, 32, 3),
+    'digits': (8, 8, 1),
 }
 DATASETS = tuple(toy.TOY) + images.IMAGE_DATASETS
 
@@ -47,7 +69,13 @@ def _check_name(name: str) -> None:
 
 def is_image(config: ml_collections.ConfigDict) -> bool:
   _check_name(config.data.name)
-  return config.data.name in NATIVE_SHAPES
+  return config.data.name in images.IMAGE_DATASETS
+
+
+def _native_shape(d: ml_collections.ConfigDict) -> tuple:
+  if d.name in NATIVE_SHAPES:
+    return NATIVE_SHAPES[d.name]
+  return images.native_shape(images.open_builder(d.name, path=d.get('path')))
 
 
 def data_shape(config: ml_collections.ConfigDict) -> tuple[int, ...]:
@@ -56,7 +84,6 @@ def data_shape(config: ml_collections.ConfigDict) -> tuple[int, ...]:
   _check_name(d.name)
   if d.name in toy.TOY:
     return (toy.TOY[d.name].dim,)
-  h, w, c = NATIVE_SHAPES[d.name]
   size = d.get('image_size', 0) or 0
   channels = d.get('channels', 0) or 0
   if size < 0 or channels not in (0, 1, 3):
@@ -64,6 +91,12 @@ def data_shape(config: ml_collections.ConfigDict) -> tuple[int, ...]:
         f'config.data.image_size={size} / config.data.channels={channels} '
         'are not allowed; use a positive size (or 0 for the native one) and '
         '1 or 3 channels (or 0 for the native ones).')
+  h, w, c = _native_shape(d)
+  if not size and (h is None or w is None):
+    raise errors.ConfigError(
+        f'config.data.image_size=0 is not allowed for {d.name!r}: its images '
+        'differ in size; set the size to resize them to, e.g. '
+        '--config.data.image_size=64.')
   return (size or h, size or w, channels or c)
 
 
@@ -86,27 +119,48 @@ def per_process_batch(config: ml_collections.ConfigDict) -> int:
 
 def make_stream(config: ml_collections.ConfigDict, start_step: int = 0, *,
                 batch_shape: Sequence[int] | None = None,
-                seed: int | None = None) -> Iterator[dict[str, np.ndarray]]:
-  """The training stream: one ``{'x', 'label'}`` batch per step.
+                seed: int | None = None,
+                on_device: bool | None = None) -> Iterator[dict]:
+  """The training stream: one ``{'x', 'label'}`` batch per step, from step
+  ``start_step`` on.
 
-  ``batch_shape`` and ``seed`` default to the training ones
-  (``(n_critic, per-process batch)`` and ``config.seed``).
+  ``batch_shape``, ``seed`` and ``on_device`` default to the training ones
+  (``(n_critic, per-process batch)``, ``config.seed`` and
+  ``config.data.on_device``). Everything that can be wrong with the data
+  (not prepared, unreadable files, bad split) fails here, before the caller
+  compiles anything.
   """
   d = config.data
+  _check_name(d.name)
   if batch_shape is None:
     batch_shape = (config.train.n_critic, per_process_batch(config))
+  batch_shape = tuple(int(b) for b in batch_shape)
   seed = config.seed if seed is None else seed
+  if on_device is None:
+    on_device = bool(d.get('on_device', False))
+  process, processes = jax.process_index(), jax.process_count()
   if d.name in toy.TOY:
-    return toy.toy_stream(toy.TOY[d.name], tuple(batch_shape), seed,
-                          start_step, jax.process_index())
+    return toy.toy_stream(toy.TOY[d.name], batch_shape, seed, start_step,
+                          process)
+  shape = data_shape(config)
+  builder = images.open_builder(d.name, d.get('data_dir', None),
+                                d.get('path', None))
+  split = d.get('split', 'train')
+  value_range = tuple(d.get('value_range', (-1.0, 1.0)))
+  if on_device:
+    from ganjax.data import on_device as on_device_lib  # pylint: disable=g-import-not-at-top
+    x, labels = images.load_arrays(builder, split, shape, process, processes)
+    return on_device_lib.OnDeviceStream(x, labels, batch_shape, value_range,
+                                        seed, start_step, process)
   return images.image_stream(
-      d.name, d.get('split', 'train'), data_shape(config),
-      tuple(d.get('value_range', (-1.0, 1.0))), tuple(batch_shape), seed,
-      start_step=start_step, data_dir=d.get('data_dir', None),
-      shuffle_buffer=d.get('shuffle_buffer', 10_000))
+      builder, split, shape, value_range, batch_shape, seed,
+      start_step=start_step, shuffle_buffer=d.get('shuffle_buffer', 10_000),
+      process_index=process, process_count=processes)
 
 
 def sample_real(config: ml_collections.ConfigDict, num: int,
                 seed: int = 0) -> dict[str, np.ndarray]:
-  """``num`` real examples ``{'x': [num, *shape], 'label': [num]}``."""
-  return next(make_stream(config, batch_shape=(num,), seed=seed))
+  """``num`` real examples ``{'x': [num, *shape], 'label': [num]}`` (numpy,
+  read on the host whatever ``config.data.on_device`` says)."""
+  return next(make_stream(config, batch_shape=(num,), seed=seed,
+                          on_device=False))
