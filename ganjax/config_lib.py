@@ -15,7 +15,9 @@ Fields (defaults in brackets):
   draw batches there (small datasets; ``ganjax.data.on_device``).
 * ``model.latent_dim`` [100], ``model.latent_dist`` ['normal' or 'uniform'],
   ``model.num_classes`` [0]: > 0 makes a class-conditional GAN (its
-  generator and discriminator take ``labels``),
+  generator and discriminator take ``labels``), ``model.ema_decay`` [0.0]:
+  > 0 keeps an exponential moving average of G's weights, updated inside the
+  compiled step, which samples and evaluations use (e.g. 0.999),
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
   (see ``ganjax.models``).
 * ``loss.name`` ['ns']: ``'minimax'``, ``'ns'`` or ``'wgan_gp'``;
@@ -80,6 +82,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.model.latent_dim = 100
   c.model.latent_dist = 'normal'
   c.model.num_classes = 0
+  c.model.ema_decay = 0.0
   c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
   c.model.discriminator = ml_collections.ConfigDict({'name': 'mlp'})
 
@@ -142,6 +145,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
     lr = config.optim[net].learning_rate
     if not lr > 0:
       _fail(f'optim.{net}.learning_rate', lr, 'use a positive value')
+  if not 0.0 <= config.model.get('ema_decay', 0.0) < 1.0:
+    _fail('model.ema_decay', config.model.ema_decay, 'use 0 (off) or a '
+          'value in (0, 1), e.g. 0.999')
   if config.model.latent_dim <= 0:
     _fail('model.latent_dim', config.model.latent_dim,
           'use a positive integer')

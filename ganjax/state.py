@@ -32,6 +32,7 @@ class GANState:
   step: jax.Array
   g_params: PyTree
   g_batch_stats: PyTree
+  g_ema_params: PyTree  # EMA of g_params ({} when model.ema_decay is 0)
   d_params: PyTree
   d_batch_stats: PyTree
   g_opt_state: PyTree
@@ -54,6 +55,7 @@ class GAN:
   gp_weight: float = 10.0
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
+  ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
 
   def sample_latent(self, key: jax.Array, num: int) -> jax.Array:
     shape = (num, self.latent_dim)
@@ -108,6 +110,7 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       gp_weight=config.loss.get('gp_weight', 10.0),
       axis_name=axis_name,
       num_classes=m.get('num_classes', 0),
+      ema_decay=m.get('ema_decay', 0.0),
   )
 
 
@@ -125,6 +128,7 @@ def create_state(gan: GAN, seed: int) -> GANState:
       step=jnp.zeros((), jnp.int32),
       g_params=g_params,
       g_batch_stats=g_vars.get('batch_stats', {}),
+      g_ema_params=jax.tree.map(jnp.copy, g_params) if gan.ema_decay else {},
       d_params=d_params,
       d_batch_stats=d_vars.get('batch_stats', {}),
       g_opt_state=gan.g_tx.init(g_params),

@@ -83,8 +83,10 @@ def _readout(gan: GAN, logits: jax.Array) -> jax.Array:
 
 def generate(gan: GAN, state: GANState, z: jax.Array,
              labels: jax.Array | None = None) -> jax.Array:
-  """G(z) (given class ``labels`` when conditional) in inference mode."""
-  return _apply(gan.generator, state.g_params, state.g_batch_stats, z, None,
+  """G(z) (given class ``labels`` when conditional) in inference mode,
+  with the EMA of G's weights when the GAN keeps one."""
+  params = state.g_ema_params if state.g_ema_params else state.g_params
+  return _apply(gan.generator, params, state.g_batch_stats, z, None,
                 labels, train=False)[0]
 
 
@@ -187,5 +189,10 @@ def train_step(gan: GAN, state: GANState,
                               (batch['x'], batch['label'], d_keys))
   d_metrics = jax.tree.map(jnp.mean, d_metrics)
   state, g_metrics = g_step(gan, state, g_key, batch['x'].shape[1])
+  if gan.ema_decay:
+    decay = gan.ema_decay
+    state = state.replace(g_ema_params=jax.tree.map(
+        lambda e, p: decay * e + (1.0 - decay) * p, state.g_ema_params,
+        state.g_params))
   state = state.replace(step=state.step + 1)
   return state, _pmean({**d_metrics, **g_metrics}, gan.axis_name)

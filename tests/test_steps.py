@@ -119,3 +119,23 @@ def test_pmap_on_n_devices_equals_jit_on_one(tmp_path, devices):
                                atol=2e-5, err_msg=name)
   for name, value in one['metrics'].items():
     assert two['metrics'][name] == pytest.approx(value, rel=1e-3, abs=1e-4)
+
+
+def test_ema_of_generator_weights_follows_its_closed_form():
+  config = config_lib.get_config('default')
+  config.model.ema_decay = 0.9
+  gan, state = train.build(config)
+  _leaves = jax.tree.leaves
+  for a, b in zip(_leaves(state.g_ema_params), _leaves(state.g_params)):
+    np.testing.assert_array_equal(a, b)
+  batch = {'x': jnp.ones((1, 16, 2)), 'label': jnp.zeros((1, 16), jnp.int32)}
+  step = jax.jit(lambda s, b: steps.train_step(gan, s, b))
+  new, _ = step(state, batch)
+  for e, p0, p1 in zip(_leaves(new.g_ema_params), _leaves(state.g_params),
+                       _leaves(new.g_params)):
+    np.testing.assert_allclose(e, 0.9 * p0 + 0.1 * p1, rtol=1e-6, atol=1e-7)
+  # Samples come from the EMA weights.
+  z = jnp.ones((3, gan.latent_dim))
+  ema_only = new.replace(g_params=jax.tree.map(jnp.zeros_like, new.g_params))
+  np.testing.assert_array_equal(steps.generate(gan, new, z),
+                                steps.generate(gan, ema_only, z))

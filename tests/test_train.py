@@ -29,6 +29,7 @@ def _leaves_equal(a, b):
 def test_default_config_leaves_events_checkpoint_and_picture(tmp_path):
   config = tiny(config_lib.get_config('default'), steps=20, batch=64)
   config.train.sample_every = 10
+  config.eval.evaluators = 'auto'
   state = train.train_and_evaluate(config, str(tmp_path))
   assert int(state.step) == 20
   assert glob.glob(str(tmp_path / 'events.out.tfevents.*'))
@@ -38,6 +39,9 @@ def test_default_config_leaves_events_checkpoint_and_picture(tmp_path):
       'step_0000010.png', 'step_0000020.png']
   assert plt.imread(pictures[-1]).shape[:2] == (500, 500)
   assert (tmp_path / 'config.json').exists()
+  record = json.loads((tmp_path / 'metrics.jsonl').read_text())
+  assert record['step'] == 20 and 0 <= record['modes_covered'] <= 8
+  assert plt.imread(str(tmp_path / 'loss_curves.png')).shape[:2] == (400, 800)
 
 
 def test_save_restore_continue_equals_uninterrupted(tmp_path):
