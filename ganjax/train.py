@@ -290,12 +290,14 @@ def train_and_evaluate(
           if data.is_image(config):
             writer.write_images(step, {'samples': visualize.image_grid(
                 samples, config.data.value_range)[None] / 255.0})
-        if checkpoint_now:
-          ckpts.save(parallel.host_state(device_state, mode))
-        if evaluators and ((every and step % every == 0) or last):
-          evaluate.run_evaluators(evaluators, gan,
-                                  parallel.host_state(device_state, mode),
-                                  step, workdir, writer)
+        evaluate_now = evaluators and ((every and step % every == 0) or last)
+        if checkpoint_now or evaluate_now:
+          host = parallel.host_state(device_state, mode)
+          if checkpoint_now:
+            ckpts.save(host)
+          if evaluate_now:
+            evaluate.run_evaluators(evaluators, gan, host, step, workdir,
+                                    writer)
         if stop.signum is not None:
           ckpts.wait()
           name = signal.Signals(stop.signum).name
