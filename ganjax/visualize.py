@@ -116,14 +116,14 @@ def scatter_2d_by_class(path: str, samples: np.ndarray, labels: np.ndarray,
   if means is not None:
     num_classes = max(num_classes, len(means))
   cmap = matplotlib.colormaps[
-      'tab10' if num_classes <= 10 else 'hsv'].resampled(num_classes)
+      'tab10' if num_classes <= 10 else 'turbo'].resampled(num_classes)
   fig, ax = _subplots(figsize=(5, 5))
   ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5, c=labels,
              cmap=cmap, vmin=-0.5, vmax=num_classes - 0.5)
   if means is not None:
     ax.scatter(means[:, 0], means[:, 1], marker='x', s=40,
                c=np.arange(len(means)), cmap=cmap, vmin=-0.5,
-               vmax=num_classes - 0.5, edgecolors='k')
+               vmax=num_classes - 0.5)
     span = np.abs(means).max() * 1.5 + 0.5
     ax.set_xlim(-span, span)
     ax.set_ylim(-span, span)

@@ -17,15 +17,31 @@ import flax.linen as nn
 
 from ganjax.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganjax.models.mlp import MLPDiscriminator, MLPGenerator
+from ganjax.models import conditional, moments, seed000, seed002, seed004
 from ganjax import errors
 
 GENERATORS: dict[str, type[nn.Module]] = {
     'mlp': MLPGenerator,
     'dcgan': DCGANGenerator,
+    # The seed documents' systems (docs/SEED_SYSTEMS.md). Seed 004's
+    # generators are all 'dcgan' (kernel_size 5 or 3).
+    'seed000': seed000.Seed000Generator,
+    'seed002': seed002.Seed002Generator,
+    'conditional_dcgan': conditional.ConditionalDCGANGenerator,
+    'conditional_mlp': conditional.ConditionalMLPGenerator,
 }
 DISCRIMINATORS: dict[str, type[nn.Module]] = {
     'mlp': MLPDiscriminator,
     'dcgan': DCGANDiscriminator,
+    'seed000': seed000.Seed000Discriminator,
+    'seed002': seed002.Seed002Discriminator,
+    'moments': moments.MomentsDiscriminator,
+    'conv_pool': seed004.ConvPoolDiscriminator,
+    'seed004_mnist_modified': seed004.MNISTModifiedDiscriminator,
+    'seed004_svhn_baseline': seed004.SVHNBaselineDiscriminator,
+    'seed004_svhn_modified': seed004.SVHNModifiedDiscriminator,
+    'projection_dcgan': conditional.ProjectionDCGANDiscriminator,
+    'projection_mlp': conditional.ProjectionMLPDiscriminator,
 }
 
 

@@ -1,0 +1,58 @@
+r"""Seed 000: the MNIST GAN of the TensorFlow project report (conv D, deconv G).
+
+  python launch.py --config=configs/mnist_tf_report.py --workdir=runs/mnist_tf_report
+
+Seed: ``seeds/000`` (Gupta, Singh, Mukherjee, "Exploring Generative
+Adversarial Networks using TensorFlow", 2018): sections 2.1-2.5, Figs. 2.2
+(CNN), 2.4 (2x2 max pooling, stride 2), 2.5 (deconvolutional generator),
+2.7 (digits after 20,000 iterations).
+
+What the report fixes, and this config follows: a convolutional
+discriminator (convolution, ReLU / leaky ReLU with slope 0.01, max pooling
+2x2/2, fully connected layers, a real/fake output), a deconvolutional
+generator from random noise, the minimax value function V(D, G) with G
+minimizing log(1 - D(G(z))) (``loss.name='minimax'``), the algorithm of
+section 2.4 with k discriminator steps per generator step
+(``train.n_critic``), 20,000 iterations (``train.steps``), MNIST.
+
+What it leaves open, chosen here (``ganjax/models/seed000.py``): D = conv
+5x5 32 -> leaky ReLU -> pool -> conv 5x5 64 -> leaky ReLU -> pool -> FC
+1024 -> FC 1 (3,265,409 parameters); G = z (100, N(0, I)) -> FC 1024 ->
+FC 7*7*64 -> deconv 5x5/2 32 -> deconv 5x5/2 1, ReLU, tanh output
+(3,369,857 parameters); k = 1, the value Goodfellow et al. used (try
+``--config.train.n_critic=2``); batch 64; Adam (the stochastic-gradient
+method of the TensorFlow code of the time; the report says only "SGD")
+with learning rate 2e-4 and beta1 0.5 (Radford et al.).
+
+Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST in this
+environment): an estimate is 10-20 minutes on one current GPU. Expect
+digit strokes after a few thousand iterations and recognizable digits by
+20,000 (the report's Fig. 2.7); the saturating minimax G loss can stall
+early when D wins (D(G(z)) near 0): ``--config.loss.name=ns`` is the
+usual remedy.
+"""
+
+from ganjax import config_lib
+
+
+def get_config():
+  config = config_lib.base_config()
+  config.data.name = 'mnist'
+  config.data.value_range = (-1.0, 1.0)
+  config.model.latent_dim = 100
+  config.model.latent_dist = 'normal'
+  config.model.generator = dict(name='seed000')
+  config.model.discriminator = dict(name='seed000')
+  config.loss.name = 'minimax'
+  for opt in (config.optim.g, config.optim.d):
+    opt.name = 'adam'
+    opt.learning_rate = 2e-4
+    opt.b1 = 0.5
+  config.train.n_critic = 1
+  config.train.steps = 20_000
+  config.train.batch_size = 64
+  config.train.log_every = 200
+  config.train.checkpoint_every = 2_000
+  config.train.sample_every = 1_000
+  config.train.num_samples = 64
+  return config
