@@ -37,11 +37,9 @@ def get_config():
   config.data.name = 'grid25'
   config.model.latent_dim = 2
   config.model.num_classes = NUM_CLASSES
-  config.model.generator = dict(name='conditional_mlp',
-                                num_classes=NUM_CLASSES, embed_dim=8,
+  config.model.generator = dict(name='conditional_mlp', embed_dim=8,
                                 hidden=(128, 128, 128))
   config.model.discriminator = dict(name='projection_mlp',
-                                    num_classes=NUM_CLASSES,
                                     hidden=(128, 128, 128))
   config.loss.name = 'ns'
   for opt in (config.optim.g, config.optim.d):

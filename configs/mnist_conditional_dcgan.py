@@ -33,21 +33,10 @@ NUM_CLASSES = 10
 
 
 def get_config():
-  config = config_lib.base_config()
-  config.data.name = 'mnist'
-  config.data.value_range = (-1.0, 1.0)
-  config.model.latent_dim = 100
-  config.model.num_classes = NUM_CLASSES
-  config.model.generator = dict(name='conditional_dcgan',
-                                num_classes=NUM_CLASSES, embed_dim=50)
-  config.model.discriminator = dict(name='projection_dcgan',
-                                    num_classes=NUM_CLASSES, dropout=0.3)
-  config.loss.name = 'ns'
-  config.optim.g.learning_rate = config.optim.d.learning_rate = 1e-4
-  config.train.steps = 11_720
-  config.train.batch_size = 256
-  config.train.log_every = 100
-  config.train.checkpoint_every = 1_000
-  config.train.sample_every = 500
+  """The tutorial DCGAN config made class-conditional."""
+  config = config_lib.get_config('mnist_dcgan')
+  config.model.num_classes = NUM_CLASSES  # Given to both modules.
+  config.model.generator = dict(name='conditional_dcgan', embed_dim=50)
+  config.model.discriminator = dict(name='projection_dcgan', dropout=0.3)
   config.train.num_samples = 100
   return config

@@ -28,23 +28,10 @@ from ganjax import config_lib
 
 
 def get_config():
-  config = config_lib.base_config()
+  """``svhn_wgan``'s WGAN-GP settings on MNIST 28x28."""
+  config = config_lib.get_config('svhn_wgan')
   config.data.name = 'mnist'
-  config.data.value_range = (-1.0, 1.0)
-  config.model.latent_dim = 100
-  config.model.generator = dict(name='dcgan')
-  config.model.discriminator = dict(name='dcgan', dropout=0.3)
-  config.loss.name = 'wgan_gp'
-  config.loss.gp_weight = 10.0
-  for opt in (config.optim.g, config.optim.d):
-    opt.name = 'adam'
-    opt.learning_rate = 1e-4
-    opt.b1, opt.b2 = 0.5, 0.9
-  config.train.n_critic = 5
+  config.data.image_size = 0   # MNIST's own 28x28x1
+  config.data.channels = 0
   config.train.steps = 4_688
-  config.train.batch_size = 256
-  config.train.log_every = 50
-  config.train.checkpoint_every = 500
-  config.train.sample_every = 250
-  config.train.num_samples = 64
   return config

@@ -28,20 +28,8 @@ from ganjax import config_lib
 
 
 def get_config():
-  config = config_lib.base_config()
-  config.data.name = 'svhn_cropped'
-  config.data.image_size = 32
-  config.data.channels = 1
-  config.data.value_range = (-1.0, 1.0)
-  config.model.latent_dim = 100
+  """The SVHN baseline with 3x3 generator kernels and the Fig. 12 D."""
+  config = config_lib.get_config('svhn_baseline')
   config.model.generator = dict(name='dcgan', kernel_size=3)
   config.model.discriminator = dict(name='seed004_svhn_modified')
-  config.loss.name = 'ns'
-  config.optim.g.learning_rate = config.optim.d.learning_rate = 1e-4
-  config.train.steps = 28_616
-  config.train.batch_size = 256
-  config.train.log_every = 100
-  config.train.checkpoint_every = 2_000
-  config.train.sample_every = 1_000
-  config.train.num_samples = 64
   return config

@@ -25,7 +25,9 @@ Fields (defaults in brackets):
 * ``optim.g`` / ``optim.d``: ``{name: adam|sgd|rmsprop, learning_rate, b1,
   b2, eps, momentum}``.
 * ``train.steps``: generator updates in total; ``train.batch_size``: global
-  batch (all devices); ``train.n_critic`` [1]: D updates per G update;
+  batch (all devices); ``train.n_critic`` [1]: D updates per step, each on
+  a fresh real batch; ``train.g_steps`` [1]: G updates per step, after
+  them;
   ``train.log_every``, ``train.checkpoint_every``, ``train.sample_every``:
   intervals in steps; ``train.num_samples`` [64]: samples in the picture;
   ``train.max_checkpoints`` [3]: checkpoints kept;
@@ -100,6 +102,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.steps = 1000
   c.train.batch_size = 256
   c.train.n_critic = 1
+  c.train.g_steps = 1
   c.train.log_every = 100
   c.train.checkpoint_every = 1000
   c.train.sample_every = 1000
@@ -139,6 +142,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
       _fail(f'train.{field}', value, 'use a positive integer')
   if not isinstance(t.n_critic, int) or t.n_critic < 1:
     _fail('train.n_critic', t.n_critic, 'use an integer >= 1')
+  if not isinstance(t.g_steps, int) or t.g_steps < 1:
+    _fail('train.g_steps', t.g_steps, 'use an integer >= 1')
   if config.loss.gp_weight < 0:
     _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')
   for net in ('g', 'd'):

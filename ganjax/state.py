@@ -52,6 +52,7 @@ class GAN:
   latent_dim: int
   latent_dist: str = 'normal'
   n_critic: int = 1
+  g_steps: int = 1  # G updates per step, after the n_critic D updates
   gp_weight: float = 10.0
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
@@ -97,9 +98,12 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
   if m.latent_dist not in LATENT_DISTRIBUTIONS:
     raise errors.ConfigError(f'config.model.latent_dist={m.latent_dist!r} is not '
                      f'known; choose one of {list(LATENT_DISTRIBUTIONS)}.')
+  num_classes = m.get('num_classes', 0)
   return GAN(
-      generator=models.build_generator(m.generator, data_shape, axis_name),
-      discriminator=models.build_discriminator(m.discriminator, axis_name),
+      generator=models.build_generator(m.generator, data_shape, axis_name,
+                                       num_classes),
+      discriminator=models.build_discriminator(m.discriminator, axis_name,
+                                               num_classes),
       loss=losses.get_loss(config.loss.name),
       g_tx=make_optimizer(config.optim.g, 'config.optim.g'),
       d_tx=make_optimizer(config.optim.d, 'config.optim.d'),
@@ -109,13 +113,22 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       n_critic=config.train.n_critic,
       gp_weight=config.loss.get('gp_weight', 10.0),
       axis_name=axis_name,
-      num_classes=m.get('num_classes', 0),
+      num_classes=num_classes,
+      g_steps=config.train.get('g_steps', 1),
       ema_decay=m.get('ema_decay', 0.0),
   )
 
 
 def create_state(gan: GAN, seed: int) -> GANState:
-  """Fresh parameters and optimizer states; one root key for the run."""
+  """Fresh parameters and optimizer states; one root key for the run.
+
+  Compiled (one XLA program instead of hundreds of eager ops), so building a
+  large model's state takes a fraction of a second.
+  """
+  return jax.jit(_create_state, static_argnums=0)(gan, seed)
+
+
+def _create_state(gan: GAN, seed) -> GANState:
   g_key, d_key, run_key = jax.random.split(jax.random.PRNGKey(seed), 3)
   z = jnp.zeros((1, gan.latent_dim), jnp.float32)
   kwargs = {'labels': jnp.zeros((1,), jnp.int32)} if gan.num_classes else {}

@@ -30,8 +30,8 @@ import numpy as np
 from absl import logging
 from clu import metric_writers, parameter_overview, periodic_actions
 
-from ganjax import (checkpoint, config_lib, data, errors, evaluate,
-                    parallel, state as state_lib, steps, visualize)
+from ganjax import (checkpoint, class_samples, config_lib, data, errors,
+                    evaluate, parallel, state as state_lib, steps, visualize)
 from ganjax.state import GAN, GANState
 
 
@@ -290,6 +290,11 @@ def train_and_evaluate(
           if data.is_image(config):
             writer.write_images(step, {'samples': visualize.image_grid(
                 samples, config.data.value_range)[None] / 255.0})
+          if gan.num_classes:  # One row (or colour) per class.
+            class_samples.save(config, gan, one_copy(device_state),
+                               os.path.join(workdir, 'samples',
+                                            f'classes_{step:07d}.png'),
+                               title=f'{config.data.name}, step {step}')
         evaluate_now = evaluators and ((every and step % every == 0) or last)
         if checkpoint_now or evaluate_now:
           host = parallel.host_state(device_state, mode)

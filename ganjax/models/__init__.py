@@ -64,15 +64,19 @@ def _build(registry: Mapping[str, type[nn.Module]], spec: Mapping[str, Any],
 
 
 def build_generator(spec: Mapping[str, Any], data_shape: Sequence[int],
-                    axis_name: str | None = None) -> nn.Module:
-  """The generator named in ``spec``, producing samples of ``data_shape``."""
+                    axis_name: str | None = None,
+                    num_classes: int = 0) -> nn.Module:
+  """The generator named in ``spec``, producing samples of ``data_shape``
+  (conditional models get ``num_classes`` from ``config.model``)."""
   return _build(GENERATORS, spec, 'config.model.generator',
-                output_shape=tuple(data_shape), axis_name=axis_name)
+                output_shape=tuple(data_shape), axis_name=axis_name,
+                **({'num_classes': num_classes} if num_classes else {}))
 
 
-def build_discriminator(spec: Mapping[str, Any],
-                        axis_name: str | None = None) -> nn.Module:
+def build_discriminator(spec: Mapping[str, Any], axis_name: str | None = None,
+                        num_classes: int = 0) -> nn.Module:
   """The discriminator named in ``spec``."""
   return _build(DISCRIMINATORS, spec, 'config.model.discriminator',
-                axis_name=axis_name)
+                axis_name=axis_name,
+                **({'num_classes': num_classes} if num_classes else {}))
 
