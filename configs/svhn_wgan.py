@@ -4,7 +4,7 @@ r"""WGAN-GP with the tutorial DCGAN on SVHN cropped digits, grayscale 32x32.
 
 Seed 004's SVHN WGAN ("for architecture, I just use the DCGAN
 architecture"): the TensorFlow tutorial DCGAN sized for 32x32x1 (generator
-Dense 8*8*256 as in the seed's Fig. 9, G 2,730,304 / D 212,865 parameters
+Dense 8*8*256 as in the seed's Fig. 9, G 2,730,304 / D 214,785 parameters
 with the 5x5 kernels of the tutorial), trained with the Wasserstein loss and
 gradient penalty of Gulrajani et al. 2017: lambda 10, 5 critic updates per
 generator update (each on a fresh real batch), Adam 1e-4 with betas

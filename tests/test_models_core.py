@@ -5,8 +5,7 @@ import jax.numpy as jnp
 import ml_collections
 import pytest
 
-from ganjax import errors, models, state as state_lib
-from ganjax.config_lib import base_config
+from ganjax import config_lib, errors, models, state as state_lib, train
 
 
 def _counts(module, x, **kw):
@@ -65,3 +64,10 @@ def test_unknown_model_and_field_are_config_errors():
     models.build_generator({'name': 'resnet'}, (28, 28, 1))
   with pytest.raises(errors.ConfigError, match='widht is not a field'):
     models.build_discriminator({'name': 'mlp', 'widht': 3})
+
+
+def test_svhn_wgan_config_parameter_counts():
+  gan, state = train.build(config_lib.get_config('svhn_wgan'))
+  assert state_lib.count_parameters(state.g_params, state.g_batch_stats)[
+      'total'] == 2_730_304
+  assert state_lib.count_parameters(state.d_params)['total'] == 214_785
