@@ -20,9 +20,9 @@ from the paper's defaults (lambda 10, 5 critic steps, Adam 1e-4, betas
 
 CPU time: about 60-120 s on a 2-core CPU (compile included). Expected
 (docs/RESULTS.md, 10 seeds): all 25 modes and a reverse KL below 0.02, with
-a high-quality fraction around 90%: WGAN-GP leaves some samples on the
-bridges between modes, below the issue's 97% target; see RESULTS.md for
-the measured figures.
+a high-quality fraction around 90% (measured: 25.0 modes, 89.5% +- 2.6 HQ,
+reverse KL 0.007, seeds 0-9): WGAN-GP leaves some samples on the bridges
+between modes, below the issue's 97% target.
 """
 
 from ganjax import config_lib

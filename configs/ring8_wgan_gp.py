@@ -18,9 +18,9 @@ layers of 128, z ~ N(0, I) of size 2. Departures from the paper's defaults
 
 CPU time: about 40-80 s on a 2-core CPU (compile included). Expected
 (docs/RESULTS.md, 10 seeds): all 8 modes and a reverse KL near 0.00, with a
-high-quality fraction around 93-95%: WGAN-GP spreads a few percent of its
-samples between and around the modes, below the issue's 97% target; see
-RESULTS.md for the measured figures.
+high-quality fraction around 89% (measured: 8.0 modes, 89.2% +- 3.5 HQ,
+reverse KL 0.005, seeds 0-9): WGAN-GP spreads about a tenth of its
+samples just outside 3 std of the modes, below the issue's 97% target.
 """
 
 from ganjax import config_lib

@@ -1,0 +1,552 @@
+r"""Sample quality over seeds: reruns the quality configs, writes docs/RESULTS.md.
+
+    python benchmarks/quality.py                          # everything, 10 seeds
+    python benchmarks/quality.py --seeds 3 --only ring8_ns,grid25_ns
+    python benchmarks/quality.py --jobs 2                 # runs in 2 processes
+
+Each (experiment, seed) is one ``ganjax.train.train_and_evaluate`` run of a
+config from ``configs/`` in a fresh workdir under ``--workdir`` (default
+``runs/quality/<experiment>/seed_<n>``; an existing one is deleted first, so
+nothing resumes), with ``config.seed = n`` and evaluation only at the end
+(``eval.every = 0``). The final record of the run's ``metrics.jsonl`` (the
+evaluators of ``ganjax.evaluate``: PacGAN's modes / high-quality fraction /
+reverse KL for the 2D mixtures, mean / std / KS / W1 for 1D, classifier FID,
+its real-data floor, class coverage and class KL for digits) is collected
+with the run's wall time and process CPU time (``time.process_time``, all
+threads). The script then writes
+
+* ``docs/results/quality.json``: every run's metrics and times;
+* ``docs/results/<experiment>.png``: the final sample picture of the first
+  seed (scatter, histogram or digit grid);
+* ``docs/RESULTS.md``: the tables (mean +- std over seeds) beside the
+  published figures, targets met or not, settings, commands and times.
+
+``--only`` runs a subset and merges it into the existing
+``docs/results/quality.json`` before rewriting RESULTS.md, so one experiment
+can be redone without the others.
+
+Runs go through a ``multiprocessing`` pool of ``--jobs`` worker processes
+(spawned; each imports JAX once and trains its runs one after another).
+On a shared CPU the wall time of a run depends on the load; RESULTS.md
+states the jobs count and the load average seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import multiprocessing
+import os
+import platform
+import shutil
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+  sys.path.insert(0, ROOT)
+
+# key -> (config name, kind, extra overrides, max seeds or None).
+# gaussian1d_moments is seed 003's config as it is; steps_per_dispatch only
+# groups its steps into fewer dispatches (the same updates). It and the
+# digits DCGAN are the slowest runs, so they take at most 3 seeds by
+# default (--max_seeds_slow).
+EXPERIMENTS = {
+    'ring8_ns': ('ring8_ns', 'mixture', {}, None),
+    'ring8_wgan_gp': ('ring8_wgan_gp', 'mixture', {}, None),
+    'grid25_ns': ('grid25_ns', 'mixture', {}, None),
+    'grid25_wgan_gp': ('grid25_wgan_gp', 'mixture', {}, None),
+    'gaussian1d_tuned': ('gaussian1d_tuned', 'gaussian1d', {}, None),
+    'gaussian1d_moments': ('gaussian1d_moments', 'gaussian1d',
+                           {'train.steps_per_dispatch': 1000}, 'slow'),
+    'digits_wgan_gp': ('digits_wgan_gp', 'classifier', {}, 'slow'),
+}
+
+METRICS = {
+    'mixture': ('modes_covered', 'hq_fraction', 'reverse_kl'),
+    'gaussian1d': ('mean', 'std', 'ks', 'w1'),
+    'classifier': ('fid', 'fid_floor', 'class_coverage', 'class_kl',
+                   'classifier_accuracy'),
+}
+
+# Published rows (mean over 10 runs in both papers).
+PUBLISHED = [
+    # name, ring modes, ring HQ, ring rev-KL, grid modes, grid HQ, grid KL
+    ('GAN (PacGAN Tab. 1)', 6.3, 0.982, 0.45, 17.3, 0.948, 0.70),
+    ('PacGAN4 (PacGAN Tab. 1)', 7.8, 0.959, 0.07, 24.8, 0.936, 0.04),
+    ('VEEGAN (VEEGAN Tab. 1)', 8.0, 0.529, None, 24.6, 0.40, None),
+]
+
+TARGETS = {
+    'ring8': {'modes_covered': ('>=', 8.0), 'hq_fraction': ('>=', 0.97),
+              'reverse_kl': ('<=', 0.02)},
+    'grid25': {'modes_covered': ('>=', 24.9), 'hq_fraction': ('>=', 0.97),
+               'reverse_kl': ('<=', 0.02)},
+}
+
+
+def parse_args(argv=None):
+  p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  p.add_argument('--seeds', type=int, default=10,
+                 help='seeds 0..N-1 of every experiment (default 10)')
+  p.add_argument('--only', default='',
+                 help='comma-separated experiments (default: all): '
+                 + ', '.join(EXPERIMENTS))
+  p.add_argument('--max_seeds_slow', type=int, default=3,
+                 help='seeds of the slow experiments (gaussian1d_moments, '
+                 'digits_wgan_gp; default 3)')
+  p.add_argument('--jobs', type=int, default=2,
+                 help='worker processes (default 2)')
+  p.add_argument('--workdir', default=os.path.join(ROOT, 'runs', 'quality'))
+  p.add_argument('--docs', default=os.path.join(ROOT, 'docs'))
+  p.add_argument('--report_only', action='store_true',
+                 help='rewrite RESULTS.md from docs/results/quality.json '
+                 'without running anything')
+  p.add_argument('--override', action='append', default=[],
+                 help='KEY=VALUE applied to every config (e.g. '
+                 'train.steps=200 for a quick check); marked in RESULTS.md')
+  return p.parse_args(argv)
+
+
+def _parse_value(text: str):
+  try:
+    return json.loads(text)
+  except json.JSONDecodeError:
+    return text
+
+
+# --- one run (in a worker process) -----------------------------------------
+
+def _worker_init():
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+  if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  logging.set_verbosity(logging.WARNING)
+
+
+def run_one(task):
+  """Trains one (experiment, seed); returns its record."""
+  key, seed, workdir, overrides = task
+  import ganjax  # pylint: disable=g-import-not-at-top
+  from ganjax import evaluate, train  # pylint: disable=g-import-not-at-top
+  name, kind, extra, _ = EXPERIMENTS[key]
+  config = ganjax.get_config(name, **{**extra, **overrides})
+  config.seed = seed
+  config.eval.every = 0
+  if os.path.exists(workdir):
+    shutil.rmtree(workdir)
+  wall0, cpu0 = time.perf_counter(), time.process_time()
+  train.train_and_evaluate(config, workdir)
+  wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+  records = evaluate.read_metrics(workdir)
+  final = [r for r in records if r['step'] == config.train.steps][-1]
+  samples = sorted(os.listdir(os.path.join(workdir, 'samples')))
+  return {
+      'experiment': key, 'config': name, 'kind': kind, 'seed': seed,
+      'steps': config.train.steps, 'wall_s': wall, 'cpu_s': cpu,
+      'metrics': {m: final.get(m) for m in METRICS[kind]},
+      'picture': os.path.join(workdir, 'samples', samples[-1]),
+      'settings': describe(config),
+      'overrides': {**extra, **overrides},
+  }
+
+
+def describe(config) -> str:
+  """The settings that matter for quality, read from the config itself."""
+  m, t = config.model, config.train
+  g, d = dict(m.generator), dict(m.discriminator)
+  og, od = config.optim.g, config.optim.d
+
+  def net(spec):
+    name = spec.pop('name')
+    rest = ', '.join(f'{k}={v}' for k, v in sorted(spec.items()))
+    return f'{name}({rest})' if rest else name
+
+  def opt(o):
+    if o.name == 'adam':
+      return f'Adam lr {o.learning_rate:g} betas ({o.b1:g}, {o.b2:g})'
+    return f'{o.name} lr {o.learning_rate:g} momentum {o.momentum:g}'
+
+  loss = config.loss.name + (f' (gp {config.loss.gp_weight:g})'
+                             if config.loss.name == 'wgan_gp' else '')
+  parts = [f'G {net(g)}', f'D {net(d)}', f'loss {loss}',
+           f'z {m.latent_dist} {m.latent_dim}-d',
+           f'G: {opt(og)}', f'D: {opt(od)}', f'batch {t.batch_size}',
+           f'n_critic {t.n_critic}', f'{t.steps:,} steps',
+           f'EMA of G {m.ema_decay:g}' if m.ema_decay else 'no EMA']
+  return '; '.join(parts)
+
+
+# --- statistics and the report ----------------------------------------------
+
+def mean_std(values):
+  values = [v for v in values if v is not None]
+  if not values:
+    return float('nan'), float('nan')
+  mu = sum(values) / len(values)
+  var = (sum((v - mu) ** 2 for v in values) / (len(values) - 1)
+         if len(values) > 1 else 0.0)
+  return mu, math.sqrt(var)
+
+
+def fmt(mu, sd, digits=2, pct=False):
+  if mu is None or (isinstance(mu, float) and math.isnan(mu)):
+    return 'n/a'
+  if pct:
+    return f'{100 * mu:.1f}% ± {100 * sd:.1f}'
+  return f'{mu:.{digits}f} ± {sd:.{digits}f}'
+
+
+def check(value, op, bound):
+  if value is None or math.isnan(value):
+    return False
+  return value >= bound if op == '>=' else value <= bound
+
+
+def summarize(runs):
+  """experiment -> {'runs': [...], metric: (mean, std), 'wall': ..., ...}."""
+  by = {}
+  for r in runs:
+    by.setdefault(r['experiment'], []).append(r)
+  out = {}
+  order = list(EXPERIMENTS)
+  for key, rs in sorted(by.items(), key=lambda kv: (
+      order.index(kv[0]) if kv[0] in order else len(order), kv[0])):
+    rs.sort(key=lambda r: r['seed'])
+    s = {'runs': rs, 'seeds': [r['seed'] for r in rs],
+         'wall': mean_std([r['wall_s'] for r in rs]),
+         'cpu': mean_std([r['cpu_s'] for r in rs])}
+    for m in METRICS[rs[0]['kind']]:
+      s[m] = mean_std([r['metrics'][m] for r in rs])
+    if rs[0]['kind'] == 'classifier':
+      s['fid_ratio'] = mean_std([r['metrics']['fid'] / r['metrics']['fid_floor']
+                                 for r in rs])
+    out[key] = s
+  return out
+
+
+def _mark(ok):
+  return 'yes' if ok else '**no**'
+
+
+def write_report(path, runs, meta):
+  s = summarize(runs)
+  L = []
+  add = L.append
+  add('# Results: does ganjax learn the distribution?')
+  add('')
+  add('Written by `benchmarks/quality.py` from its own runs (every number '
+      'below comes from `docs/results/quality.json`, which the same '
+      'invocation wrote). Last invocation (rerun it to reproduce; '
+      '`--help` for the options):')
+  add('')
+  add('```bash')
+  add(meta['command'])
+  add('```')
+  add('')
+  add(f'Last written {meta["date"]} on {meta["machine"]}; '
+      f'{meta["jobs"]} worker process(es); load average at the start / end '
+      f'of the last invocation: {meta["load_start"]} / {meta["load_end"]} '
+      '(the machine was shared with other work, so wall times are upper '
+      'bounds). Wall time of the last invocation of the script: '
+      f'{meta["total_wall_s"] / 60:.1f} min'
+      + (f' (it ran only: {", ".join(meta["only"])})' if meta['only'] else '')
+      + '.')
+  if not meta.get('complete', True):
+    add('')
+    add(f'**Incomplete: {meta["runs_done"]} of the {meta["runs_planned"]} '
+        'planned runs had finished when this was written.**')
+  if meta.get('overrides'):
+    add('')
+    add(f'**Overrides applied to every run: `{meta["overrides"]}`: these are '
+        'not the configs as shipped.**')
+  add('')
+  add('Each experiment: seeds 0..N-1 (`config.seed`), a fresh workdir per '
+      'run, evaluation of the final generator (the EMA weights when '
+      '`model.ema_decay` > 0) by `ganjax.evaluate` as defined in '
+      '[EVALUATION.md](EVALUATION.md). Figures are mean ± sample std over '
+      'the seeds. *Time* is the wall time of `train_and_evaluate` for one '
+      'run (JIT compilation, training, checkpoint, picture and final '
+      'evaluation included; not the Python start-up).')
+  add('')
+
+  # --- 2D mixtures ---
+  add('## 2D mixtures: ring of 8 and grid of 25 (PacGAN protocol)')
+  add('')
+  add('2,500 samples per evaluation; a sample is high quality (HQ) within 3 '
+      'standard deviations of its nearest mode; modes = modes with at '
+      'least one HQ sample; reverse KL of the HQ samples\' mode histogram to '
+      'uniform (nats). Published rows: mean over 10 runs, copied from Lin et '
+      'al. 2018, *PacGAN: The power of two samples in generative adversarial '
+      'networks*, Table 1, and Srivastava et al. 2017, *VEEGAN: Reducing mode '
+      'collapse in GANs using implicit variational learning*, Table 1.')
+  add('')
+  add('| model | seeds | ring-8 modes | ring HQ | ring rev-KL | grid-25 modes '
+      '| grid HQ | grid rev-KL |')
+  add('|---|---|---|---|---|---|---|---|')
+  for name, rm, rh, rk, gm, gh, gk in PUBLISHED:
+    cell = lambda v, p=False: '' if v is None else (
+        f'{100 * v:.1f}%' if p else f'{v:g}')
+    add(f'| {name} | 10 | {cell(rm)} | {cell(rh, True)} | {cell(rk)} | '
+        f'{cell(gm)} | {cell(gh, True)} | {cell(gk)} |')
+  for label, ring, grid in (('ganjax NS-GAN', 'ring8_ns', 'grid25_ns'),
+                            ('ganjax WGAN-GP', 'ring8_wgan_gp',
+                             'grid25_wgan_gp')):
+    if ring not in s and grid not in s:
+      continue
+    cells = []
+    seeds = []
+    for key in (ring, grid):
+      if key in s:
+        cells += [fmt(*s[key]['modes_covered'], digits=1),
+                  fmt(*s[key]['hq_fraction'], pct=True),
+                  fmt(*s[key]['reverse_kl'], digits=3)]
+        seeds.append(str(len(s[key]['seeds'])))
+      else:
+        cells += ['not run'] * 3
+    add(f'| **{label}** (`configs/{ring}.py`, `configs/{grid}.py`) | '
+        f'{"/".join(seeds)} | ' + ' | '.join(cells) + ' |')
+  add('')
+  add('Targets (issue 9): mean modes 8 (ring) and >= 24.9 (grid), HQ >= 97%, '
+      'reverse KL <= 0.02, each over 10 seeds.')
+  add('')
+  add('| config | seeds | modes | HQ | rev-KL | all targets | min modes | '
+      'min HQ | max rev-KL | time per run |')
+  add('|---|---|---|---|---|---|---|---|---|---|')
+  for key in ('ring8_ns', 'ring8_wgan_gp', 'grid25_ns', 'grid25_wgan_gp'):
+    if key not in s:
+      continue
+    e = s[key]
+    tg = TARGETS[key.split('_')[0]]
+    ok = all(check(e[m][0], *tg[m]) for m in tg) and len(e['seeds']) >= 10
+    vals = lambda m: [r['metrics'][m] for r in e['runs']]
+    add(f'| `{key}` | {len(e["seeds"])} | '
+        f'{_mark(check(e["modes_covered"][0], *tg["modes_covered"]))} '
+        f'{e["modes_covered"][0]:.1f} | '
+        f'{_mark(check(e["hq_fraction"][0], *tg["hq_fraction"]))} '
+        f'{100 * e["hq_fraction"][0]:.1f}% | '
+        f'{_mark(check(e["reverse_kl"][0], *tg["reverse_kl"]))} '
+        f'{e["reverse_kl"][0]:.3f} | {_mark(ok)} | {min(vals("modes_covered")):g} | '
+        f'{100 * min(vals("hq_fraction")):.1f}% | '
+        f'{max(vals("reverse_kl")):.3f} | {e["wall"][0]:.0f} ± '
+        f'{e["wall"][1]:.0f} s |')
+  add('')
+
+  # --- 1D ---
+  add('## 1D Gaussian N(4, 1.25)')
+  add('')
+  add('2,500 samples per evaluation. Targets: |mean - 4| <= 0.05, '
+      '|std - 1.25| <= 0.05, KS <= 0.03.')
+  add('')
+  add('| config | seeds | mean | std | KS | W1 | seeds meeting all three | '
+      'time per run |')
+  add('|---|---|---|---|---|---|---|---|')
+  for key in ('gaussian1d_tuned', 'gaussian1d_moments'):
+    if key not in s:
+      continue
+    e = s[key]
+    good = sum(1 for r in e['runs'] if _ok_1d(r['metrics']))
+    add(f'| `{key}` | {len(e["seeds"])} | {fmt(*e["mean"], 3)} | '
+        f'{fmt(*e["std"], 3)} | {fmt(*e["ks"], 3)} | {fmt(*e["w1"], 3)} | '
+        f'{good}/{len(e["runs"])} | {e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
+  add('')
+  if 'gaussian1d_moments' in s:
+    add('`gaussian1d_moments` is seed 003\'s config '
+        '(`configs/gaussian1d_moments.py`, SGD and the four-moment '
+        'discriminator; its settings as run are listed below) unchanged '
+        'except `train.steps_per_dispatch=1000` (the same updates, fewer '
+        'dispatches).')
+    add('')
+
+  # --- digits ---
+  if 'digits_wgan_gp' in s:
+    e = s['digits_wgan_gp']
+    add('## Offline digits (scikit-learn 8x8, `data.name=\'digits\'`)')
+    add('')
+    add('Classifier-feature FID (the small CNN of EVALUATION.md trained on '
+        'the digits training split; **not** an Inception FID and not '
+        'comparable to papers\' FIDs) of 2,500 samples against the 360 test '
+        'images, beside `fid_floor`, the FID of real training images against '
+        'the same test images. Targets: FID <= 2 x floor, 10 classes, class '
+        'KL <= 0.05.')
+    add('')
+    add('| config | seeds | FID | FID floor | FID / floor | classes | class KL '
+        '| classifier accuracy | seeds meeting all three | time per run |')
+    add('|---|---|---|---|---|---|---|---|---|---|')
+    good = sum(1 for r in e['runs'] if _ok_digits(r['metrics']))
+    add(f'| `digits_wgan_gp` | {len(e["seeds"])} | {fmt(*e["fid"], 1)} | '
+        f'{fmt(*e["fid_floor"], 2)} | {fmt(*e["fid_ratio"], 2)} | '
+        f'{fmt(*e["class_coverage"], 1)} | {fmt(*e["class_kl"], 3)} | '
+        f'{fmt(*e["classifier_accuracy"], 3)} | {good}/{len(e["runs"])} | '
+        f'{e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
+    add('')
+
+  # --- settings ---
+  add('## What each config uses')
+  add('')
+  add('Read from the configs as run (`ganjax.get_config(name)`); each '
+      'config\'s docstring says why.')
+  add('')
+  for key, e in s.items():
+    r = e['runs'][0]
+    extra = (f' Run with overrides `{r["overrides"]}`.' if r['overrides']
+             else '')
+    add(f'* `{key}`: `python launch.py --config=configs/{r["config"]}.py`. '
+        f'{r["settings"]}.{extra}')
+  add('')
+
+  # --- pictures ---
+  add('## Pictures (seed 0, final generator)')
+  add('')
+  for key in s:
+    pic = os.path.join('results', f'{key}.png')
+    if os.path.exists(os.path.join(os.path.dirname(path), pic)):
+      add(f'**{key}**  ')
+      add(f'![{key}]({pic})')
+      add('')
+
+  # --- per seed ---
+  add('## Every run')
+  add('')
+  for key, e in s.items():
+    ms = METRICS[e['runs'][0]['kind']]
+    add(f'`{key}`:')
+    add('')
+    add('| seed | ' + ' | '.join(ms) + ' | wall s | CPU s |')
+    add('|---' * (len(ms) + 3) + '|')
+    for r in e['runs']:
+      vals = ['n/a' if r['metrics'][m] is None else f'{r["metrics"][m]:.4g}'
+              for m in ms]
+      add(f'| {r["seed"]} | ' + ' | '.join(vals) +
+          f' | {r["wall_s"]:.1f} | {r["cpu_s"]:.1f} |')
+    add('')
+
+  # --- not run here ---
+  add('## MNIST and SVHN: not run here')
+  add('')
+  add('These need TensorFlow Datasets downloads, which this machine cannot '
+      'make, so **no figure below was produced by ganjax**. On a machine with '
+      'a network (or a prepared `~/tensorflow_datasets`):')
+  add('')
+  add('```bash')
+  add('python launch.py --config=configs/mnist_dcgan.py --workdir=runs/mnist_dcgan')
+  add('python launch.py --config=configs/svhn_wgan.py --workdir=runs/svhn_wgan')
+  add('python launch.py --mode=eval --workdir=runs/mnist_dcgan   # fid, fid_floor, class_coverage, class_kl')
+  add('```')
+  add('')
+  add('Published reference (Lucic et al. 2018, *Are GANs Created Equal? A '
+      'Large-Scale Study*, best Inception-feature FID on MNIST over their '
+      'hyperparameter search): NS-GAN 6.8, minimax GAN 9.8. ganjax\'s '
+      '`fid` uses its own small MNIST classifier\'s features, not Inception, '
+      'so compare ganjax\'s `fid` with its `fid_floor` (as for digits above) '
+      'and use the published Inception FIDs only with an Inception-based '
+      'FID computed elsewhere on the same samples '
+      '(`python launch.py --mode=sample --workdir=runs/mnist_dcgan --num=10000 '
+      '--npy`).')
+  add('')
+  with open(path, 'w') as f:
+    f.write('\n'.join(L))
+
+
+def _ok_1d(m):
+  return (m['mean'] is not None and abs(m['mean'] - 4) <= 0.05
+          and abs(m['std'] - 1.25) <= 0.05 and m['ks'] <= 0.03)
+
+
+def _ok_digits(m):
+  return (m['fid'] is not None and m['fid'] <= 2 * m['fid_floor']
+          and m['class_coverage'] == 10 and m['class_kl'] <= 0.05)
+
+
+def _loadavg():
+  try:
+    return '%.1f' % os.getloadavg()[0]
+  except OSError:
+    return 'n/a'
+
+
+def main(argv=None):
+  args = parse_args(argv)
+  only = [k for k in args.only.split(',') if k]
+  for k in only:
+    if k not in EXPERIMENTS:
+      sys.exit(f'unknown experiment {k!r}; choose from {", ".join(EXPERIMENTS)}')
+  keys = only or list(EXPERIMENTS)
+  overrides = {}
+  for item in args.override:
+    k, v = item.split('=', 1)
+    overrides[k] = _parse_value(v)
+  tasks = []
+  for seed in range(args.seeds):
+    for key in keys:
+      cap = args.max_seeds_slow if EXPERIMENTS[key][3] == 'slow' else None
+      if cap is None or seed < cap:
+        tasks.append((key, seed,
+                      os.path.join(args.workdir, key, f'seed_{seed}'),
+                      overrides))
+  results_dir = os.path.join(args.docs, 'results')
+  os.makedirs(results_dir, exist_ok=True)
+  json_path = os.path.join(results_dir, 'quality.json')
+  if args.report_only:
+    with open(json_path) as f:
+      saved = json.load(f)
+    write_report(os.path.join(args.docs, 'RESULTS.md'), saved['runs'],
+                 saved['meta'])
+    return
+
+  load_start = _loadavg()
+  t0 = time.perf_counter()
+  previous = []
+  if only and os.path.exists(json_path):
+    with open(json_path) as f:
+      previous = [r for r in json.load(f)['runs']
+                  if r['experiment'] not in only]
+  command = ' '.join(['python benchmarks/quality.py'] +
+                     (sys.argv[1:] if argv is None else list(argv)))
+  import jax  # pylint: disable=g-import-not-at-top
+  machine = (f'{os.cpu_count()} CPU cores ({platform.machine()}), '
+             f'jax {jax.__version__}, Python {platform.python_version()}')
+  runs = []
+
+  def write(done: bool):
+    # Rewritten after every run, so an interrupted sweep still leaves its
+    # finished runs (marked as such) in the JSON and the report.
+    for key in keys:
+      firsts = sorted((r for r in runs if r['experiment'] == key),
+                      key=lambda r: r['seed'])
+      if firsts and firsts[0]['seed'] == 0:
+        shutil.copyfile(firsts[0]['picture'],
+                        os.path.join(results_dir, f'{key}.png'))
+    meta = {
+        'date': datetime.datetime.now(datetime.timezone.utc).strftime(
+            '%Y-%m-%d %H:%M UTC'),
+        'machine': machine, 'jobs': args.jobs, 'load_start': load_start,
+        'load_end': _loadavg(), 'total_wall_s': time.perf_counter() - t0,
+        'only': only, 'seeds': args.seeds, 'overrides': overrides,
+        'command': command, 'complete': done,
+        'runs_done': len(runs), 'runs_planned': len(tasks),
+    }
+    with open(json_path, 'w') as f:
+      json.dump({'meta': meta, 'runs': previous + runs}, f, indent=1)
+    write_report(os.path.join(args.docs, 'RESULTS.md'), previous + runs,
+                 meta)
+    return meta
+
+  ctx = multiprocessing.get_context('spawn')
+  with ctx.Pool(args.jobs, initializer=_worker_init) as pool:
+    for r in pool.imap_unordered(run_one, tasks):
+      runs.append(r)
+      print(f'{r["experiment"]} seed {r["seed"]}: {r["wall_s"]:.1f} s '
+            f'{json.dumps(r["metrics"])}', flush=True)
+      write(done=False)
+  meta = write(done=True)
+  total = meta['total_wall_s']
+  print(f'total wall time {total:.0f} s; wrote {json_path} and '
+        f'{os.path.join(args.docs, "RESULTS.md")}')
+
+
+if __name__ == '__main__':
+  main()
