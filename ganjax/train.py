@@ -29,6 +29,7 @@ import ml_collections
 import numpy as np
 from absl import logging
 from clu import metric_writers, parameter_overview, periodic_actions
+from jax.experimental import multihost_utils
 
 from ganjax import (checkpoint, class_samples, config_lib, data, errors,
                     evaluate, parallel, state as state_lib, steps, visualize)
@@ -236,6 +237,11 @@ def train_and_evaluate(
   logging.info('Training %s from step %d to %d on %d device(s) with %s.',
                config.data.name, start, total, jax.local_device_count(), mode)
 
+  if jax.process_count() > 1:
+    # Sets up the cross-process collectives (gloo on CPU) while all
+    # processes are in step: later barriers (Orbax saves) may then wait as
+    # long as the chief takes to draw pictures or evaluate.
+    multihost_utils.sync_global_devices('ganjax: training starts')
   # Built before compiling, so a bad eval config fails early.
   evaluators = evaluate.build_evaluators(config, workdir) if is_chief else []
   writer = metric_writers.create_default_writer(workdir,
