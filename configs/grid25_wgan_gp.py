@@ -29,25 +29,10 @@ from ganjax import config_lib
 
 
 def get_config():
-  config = config_lib.base_config()
+  """``ring8_wgan_gp``'s settings on the grid, for 6,000 steps."""
+  config = config_lib.get_config('ring8_wgan_gp')
   config.data.name = 'grid25'
-  config.model.latent_dim = 2
-  config.model.generator = dict(name='mlp', hidden=(128, 128, 128))
-  config.model.discriminator = dict(name='mlp', hidden=(128, 128, 128))
-  config.model.ema_decay = 0.99
-  config.loss.name = 'wgan_gp'
-  config.loss.gp_weight = 1.0
-  for opt in (config.optim.g, config.optim.d):
-    opt.learning_rate = 1e-3
-    opt.b1 = 0.5
-    opt.b2 = 0.9
   config.train.steps = 6000
-  config.train.batch_size = 256
-  config.train.n_critic = 2
-  config.train.steps_per_dispatch = 100
-  config.train.log_every = 500
   config.train.checkpoint_every = 6000
   config.train.sample_every = 6000
-  config.train.num_samples = 2500
-  config.eval.every = 1000
   return config
