@@ -20,7 +20,9 @@ from typing import Any, Callable, Iterator
 import flax.jax_utils
 import jax
 import jax.numpy as jnp
+from jax.experimental import multihost_utils
 import numpy as np
+import orbax.checkpoint as ocp
 
 from ganjax import errors, steps
 from ganjax.state import GAN, GANState
@@ -42,6 +44,22 @@ def initialize_distributed(coordinator_address: str | None = None,
   jax.distributed.initialize(coordinator_address=coordinator_address,
                              num_processes=num_processes,
                              process_id=process_id)
+
+
+def sync_processes(name: str, timeout_s: int = 600) -> None:
+  """Brings all processes of a multi-process run in step; no-op for one.
+
+  A barrier of the coordination service (waits up to ``timeout_s``, so a
+  process that is slower to start or compile does not fail the run), then
+  one collective that sets up the cross-process communicators (gloo on CPU)
+  while every process is there: their set-up times out after 30 s, which a
+  loaded machine can exceed. Later barriers (Orbax saves) may then wait as
+  long as the chief takes to draw pictures or evaluate.
+  """
+  if jax.process_count() == 1:
+    return
+  ocp.multihost.get_barrier_sync_fn()(key=name, timeout_ms=timeout_s * 1000)
+  multihost_utils.sync_global_devices(name)
 
 
 def resolve_mode(mode: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import tempfile
 import threading
 from typing import Callable
 
@@ -29,7 +30,6 @@ import ml_collections
 import numpy as np
 from absl import logging
 from clu import metric_writers, parameter_overview, periodic_actions
-from jax.experimental import multihost_utils
 
 from ganjax import (checkpoint, class_samples, config_lib, data, errors,
                     evaluate, parallel, state as state_lib, steps, visualize)
@@ -41,10 +41,9 @@ def prepare_workdir(workdir: str) -> str:
   workdir = os.path.abspath(workdir)
   try:
     os.makedirs(workdir, exist_ok=True)
-    probe = os.path.join(workdir, '.ganjax_write_test')
-    with open(probe, 'w') as f:
-      f.write('ok')
-    os.remove(probe)
+    # A file of its own, so processes of one run can probe at once.
+    with tempfile.TemporaryFile(dir=workdir, prefix='.ganjax_write_test'):
+      pass
   except OSError as e:
     raise errors.WorkdirError(
         f'workdir {workdir} is not writable ({e.strerror}); choose another '
@@ -217,6 +216,7 @@ def train_and_evaluate(
 
   gan = state_lib.build_gan(config, shape, parallel.axis_name(mode))
   state = state_lib.create_state(gan, config.seed)
+  parallel.sync_processes('ganjax: training starts')
   ckpts = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints'),
                                  config.train.max_checkpoints)
   state = ckpts.restore_latest_good(state) or state
@@ -237,11 +237,6 @@ def train_and_evaluate(
   logging.info('Training %s from step %d to %d on %d device(s) with %s.',
                config.data.name, start, total, jax.local_device_count(), mode)
 
-  if jax.process_count() > 1:
-    # Sets up the cross-process collectives (gloo on CPU) while all
-    # processes are in step: later barriers (Orbax saves) may then wait as
-    # long as the chief takes to draw pictures or evaluate.
-    multihost_utils.sync_global_devices('ganjax: training starts')
   # Built before compiling, so a bad eval config fails early.
   evaluators = evaluate.build_evaluators(config, workdir) if is_chief else []
   writer = metric_writers.create_default_writer(workdir,

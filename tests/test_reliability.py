@@ -237,15 +237,12 @@ def test_unwritable_workdir(tmp_path):
 
 
 def test_full_workdir(tmp_path):
-  real_open = open
-
-  def full_disk(path, mode='r', *args, **kwargs):
-    if '.ganjax_write_test' in str(path):
-      raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    return real_open(path, mode, *args, **kwargs)
-  with mock.patch('builtins.open', full_disk):
+  def full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+  with mock.patch('tempfile.TemporaryFile', full_disk):
     with pytest.raises(errors.WorkdirError, match='No space left on device'):
       train.prepare_workdir(str(tmp_path))
+  assert os.listdir(tmp_path) == []
 
 
 def test_unknown_override_is_rejected(tmp_path):
