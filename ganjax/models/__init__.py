@@ -6,6 +6,16 @@ own fields as the other keys. Every generator maps ``z [batch, latent]`` to
 samples ``[batch, *data_shape]``; every discriminator maps samples to logits
 ``[batch]``. Both take ``train`` and an ``axis_name`` for BatchNorm under
 ``jax.pmap``.
+
+Speed and precision fields (``mlp`` and ``dcgan``): ``dtype`` [None:
+float32] = ``'bfloat16'`` runs the layers in bfloat16 with float32
+parameters and float32 outputs, so losses and the gradient penalty stay
+float32 (mixed precision, for GPUs: on CPU it is not faster).
+``dcgan`` generator ``fast_transpose`` [True] and discriminator
+``fast_conv`` [True] compute the same function as flax's
+``nn.ConvTranspose`` / ``nn.Conv`` in forms XLA compiles better
+(``ganjax.models.layers``; same parameter names, so checkpoints move
+between the settings); ``False`` selects the flax layers.
 """
 
 from __future__ import annotations

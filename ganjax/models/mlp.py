@@ -1,4 +1,9 @@
-"""Multi-layer perceptrons for toy (1D/2D) data."""
+"""Multi-layer perceptrons for toy (1D/2D) data.
+
+``dtype='bfloat16'`` (a field of both) runs the layers in bfloat16 with
+float32 parameters; samples and logits come out float32, so losses and the
+gradient penalty are computed in float32.
+"""
 
 from __future__ import annotations
 
@@ -18,19 +23,22 @@ class MLPGenerator(nn.Module):
   activation: str = 'relu'
   output_activation: str = 'linear'
   axis_name: str | None = None  # unused: no BatchNorm; kept for one signature.
+  dtype: str | None = None  # compute dtype, e.g. 'bfloat16'; params float32
 
   @nn.compact
   def __call__(self, z: jax.Array, train: bool = True) -> jax.Array:
+    dtype = layers.compute_dtype(self.dtype, 'config.model.generator.dtype')
     act = layers.activation(self.activation)
     x = z
     for width in self.hidden:
-      x = act(nn.Dense(width, kernel_init=layers.kernel_init)(x))
+      x = act(nn.Dense(width, kernel_init=layers.kernel_init, dtype=dtype)(x))
     size = 1
     for d in self.output_shape:
       size *= d
-    x = nn.Dense(size, kernel_init=layers.kernel_init)(x)
+    x = nn.Dense(size, kernel_init=layers.kernel_init, dtype=dtype)(x)
     x = layers.activation(self.output_activation)(x)
-    return x.reshape((z.shape[0],) + tuple(self.output_shape))
+    x = x.reshape((z.shape[0],) + tuple(self.output_shape))
+    return x.astype(jnp.float32)
 
 
 class MLPDiscriminator(nn.Module):
@@ -39,13 +47,17 @@ class MLPDiscriminator(nn.Module):
   activation: str = 'relu'
   dropout: float = 0.0
   axis_name: str | None = None
+  dtype: str | None = None  # compute dtype, e.g. 'bfloat16'; params float32
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True) -> jax.Array:
+    dtype = layers.compute_dtype(self.dtype,
+                                 'config.model.discriminator.dtype')
     act = layers.activation(self.activation)
     x = x.reshape((x.shape[0], -1))
     for width in self.hidden:
-      x = act(nn.Dense(width, kernel_init=layers.kernel_init)(x))
+      x = act(nn.Dense(width, kernel_init=layers.kernel_init, dtype=dtype)(x))
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
-    return jnp.squeeze(nn.Dense(1, kernel_init=layers.kernel_init)(x), -1)
+    logits = nn.Dense(1, kernel_init=layers.kernel_init, dtype=dtype)(x)
+    return jnp.squeeze(logits, -1).astype(jnp.float32)

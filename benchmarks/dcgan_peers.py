@@ -1,0 +1,614 @@
+r"""The DCGAN train step: TensorFlow, PyTorch and ganjax side by side.
+
+    python benchmarks/dcgan_peers.py                      # all, batch 256
+    python benchmarks/dcgan_peers.py --only=ganjax,torch  # a subset
+    python benchmarks/dcgan_peers.py --steps=3 --repeats=3 --batch=64  # quick
+    python benchmarks/dcgan_peers.py --recount=run.json   # FLOPs again
+
+One command; every framework runs in its own subprocess, one after another,
+so none competes with another for threads or memory:
+
+* ``peak``: the machine's float32 matmul peak, measured (the best median
+  FLOP/s of ``jnp.dot`` on square float32 matrices of a few sizes, jitted).
+* ``tf``: the train step of the TensorFlow DCGAN tutorial
+  (tensorflow.org/tutorials/generative/dcgan, seed 004's baseline): its
+  Keras ``Sequential`` models verbatim, ``tf.function``, two
+  ``GradientTape``s, ``BinaryCrossentropy(from_logits=True)``, Adam 1e-4
+  for both.
+* ``torch``: the same architecture and step in PyTorch eager (the
+  ``bench`` extra: ``pip install -e .[bench]``), Keras' defaults carried
+  over (BatchNorm momentum 0.99 / epsilon 1e-3, LeakyReLU 0.3, Adam epsilon
+  1e-7).
+* ``ganjax``: ``ganjax.parallel.compile_step`` on ``configs/mnist_dcgan.py``
+  with ``n_critic=1`` (one D update, then one G update on fresh z).
+  ``ganjax-plain`` is the same with ``fast_transpose=False`` and
+  ``fast_conv=False`` (flax's own ``nn.ConvTranspose`` and ``nn.Conv``), to
+  show what the layers of ``ganjax.models.layers`` buy.
+
+All at batch ``--batch`` of 28x28x1 images drawn once and already in the
+framework's memory (device), noise drawn inside the step. Each timed run is
+``--steps`` steps; ``--repeats`` runs after ``--warmup`` steps that are not
+timed (compilation, tracing, allocator warm-up); the median run is reported.
+
+Work per step: the tutorial's step (TF, PyTorch) does one G forward and takes
+both networks' gradients from it; ganjax's step updates D first and then G
+against the updated D, so it runs G forward twice and D forward three times:
+about 1.3x the FLOPs. The table gives each step's FLOPs (XLA's cost
+analysis: of ganjax's program itself, and of the same computation as the
+tutorial's step written in JAX for the peers), counting only products with
+a non-padding, non-dilation-hole operand ("useful"). ganjax's sub-pixel
+transposed convolution also multiplies some zero taps; its XLA count is
+printed alongside but the FLOP/s use the useful count, so the fraction of
+peak is never inflated.
+
+Also printed per framework: the time to the first step (tracing and
+compilation included) and the subprocess' peak resident memory
+(``resource.getrusage(...).ru_maxrss``, framework import included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULT = 'RESULT '
+FRAMEWORKS = ('tf', 'torch', 'ganjax', 'ganjax-plain')
+LATENT = 100
+
+
+def parse_args(argv=None):
+  p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  p.add_argument('--batch', type=int, default=256)
+  p.add_argument('--steps', type=int, default=5, help='steps per timed run')
+  p.add_argument('--repeats', type=int, default=5, help='timed runs')
+  p.add_argument('--warmup', type=int, default=2, help='untimed steps first')
+  p.add_argument('--rounds', type=int, default=2,
+                 help='times the whole sequence of subprocesses is run; the '
+                 'median is over the timed runs of all rounds (a shared '
+                 "machine's load then falls on every framework alike)")
+  p.add_argument('--only', default=','.join(FRAMEWORKS),
+                 help=f'comma-separated subset of {",".join(FRAMEWORKS)}')
+  p.add_argument('--no_peak', action='store_true',
+                 help='skip the matmul peak measurement')
+  p.add_argument('--ganjax_dtype', default=None,
+                 help="compute dtype of ganjax's G and D (e.g. bfloat16)")
+  p.add_argument('--json', default=None, help='also write results here')
+  p.add_argument('--recount', default=None, metavar='JSON',
+                 help='recount the FLOPs of a stored --json run and print '
+                 'its table again (no timing)')
+  p.add_argument('--worker', default=None, help=argparse.SUPPRESS)
+  return p.parse_args(argv)
+
+
+def _maxrss_mib() -> float:
+  return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _time_runs(step_fn, sync, args):
+  """Median seconds per step over ``args.repeats`` runs of ``args.steps``."""
+  for _ in range(args.warmup):
+    step_fn()
+  sync()
+  runs = []
+  for _ in range(args.repeats):
+    t = time.perf_counter()
+    for _ in range(args.steps):
+      step_fn()
+    sync()
+    runs.append((time.perf_counter() - t) / args.steps)
+  return statistics.median(runs), runs
+
+
+# --------------------------------------------------------------------------
+# Workers (each runs in its own subprocess).
+# --------------------------------------------------------------------------
+
+
+def worker_peak(args):
+  import jax  # pylint: disable=g-import-not-at-top
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+  best = {}
+  dot = jax.jit(jnp.dot)
+  for n in (1024, 2048, 3072):
+    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
+    b = jax.random.normal(jax.random.PRNGKey(1), (n, n), jnp.float32)
+    reps = max(3, int(2e10 // (2 * n ** 3)))
+    dot(a, b).block_until_ready()
+    times = []
+    for _ in range(reps):
+      t = time.perf_counter()
+      dot(a, b).block_until_ready()
+      times.append(time.perf_counter() - t)
+    best[n] = 2 * n ** 3 / statistics.median(times)
+  return {'peak_flops': max(best.values()),
+          'by_size': {str(k): v for k, v in best.items()}}
+
+
+def worker_tf(args):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tensorflow.keras import layers  # pylint: disable=g-import-not-at-top
+
+  # The tutorial's models, verbatim.
+  def make_generator_model():
+    model = tf.keras.Sequential()
+    model.add(layers.Input((LATENT,)))
+    model.add(layers.Dense(7 * 7 * 256, use_bias=False))
+    model.add(layers.BatchNormalization())
+    model.add(layers.LeakyReLU())
+    model.add(layers.Reshape((7, 7, 256)))
+    model.add(layers.Conv2DTranspose(128, (5, 5), strides=(1, 1),
+                                     padding='same', use_bias=False))
+    model.add(layers.BatchNormalization())
+    model.add(layers.LeakyReLU())
+    model.add(layers.Conv2DTranspose(64, (5, 5), strides=(2, 2),
+                                     padding='same', use_bias=False))
+    model.add(layers.BatchNormalization())
+    model.add(layers.LeakyReLU())
+    model.add(layers.Conv2DTranspose(1, (5, 5), strides=(2, 2),
+                                     padding='same', use_bias=False,
+                                     activation='tanh'))
+    return model
+
+  def make_discriminator_model():
+    model = tf.keras.Sequential()
+    model.add(layers.Input((28, 28, 1)))
+    model.add(layers.Conv2D(64, (5, 5), strides=(2, 2), padding='same'))
+    model.add(layers.LeakyReLU())
+    model.add(layers.Dropout(0.3))
+    model.add(layers.Conv2D(128, (5, 5), strides=(2, 2), padding='same'))
+    model.add(layers.LeakyReLU())
+    model.add(layers.Dropout(0.3))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(1))
+    return model
+
+  generator = make_generator_model()
+  discriminator = make_discriminator_model()
+  cross_entropy = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+
+  def discriminator_loss(real_output, fake_output):
+    real_loss = cross_entropy(tf.ones_like(real_output), real_output)
+    fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
+    return real_loss + fake_loss
+
+  def generator_loss(fake_output):
+    return cross_entropy(tf.ones_like(fake_output), fake_output)
+
+  generator_optimizer = tf.keras.optimizers.Adam(1e-4)
+  discriminator_optimizer = tf.keras.optimizers.Adam(1e-4)
+  batch_size = args.batch
+
+  @tf.function
+  def train_step(images):
+    noise = tf.random.normal([batch_size, LATENT])
+    with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+      generated_images = generator(noise, training=True)
+      real_output = discriminator(images, training=True)
+      fake_output = discriminator(generated_images, training=True)
+      gen_loss = generator_loss(fake_output)
+      disc_loss = discriminator_loss(real_output, fake_output)
+    gradients_of_generator = gen_tape.gradient(
+        gen_loss, generator.trainable_variables)
+    gradients_of_discriminator = disc_tape.gradient(
+        disc_loss, discriminator.trainable_variables)
+    generator_optimizer.apply_gradients(
+        zip(gradients_of_generator, generator.trainable_variables))
+    discriminator_optimizer.apply_gradients(
+        zip(gradients_of_discriminator, discriminator.trainable_variables))
+    return gen_loss, disc_loss
+
+  images = tf.random.uniform([batch_size, 28, 28, 1], -1.0, 1.0)
+  t = time.perf_counter()
+  out = train_step(images)
+  float(out[0])
+  first = time.perf_counter() - t
+  last = [out]
+
+  def step():
+    last[0] = train_step(images)
+
+  median, runs = _time_runs(step, lambda: float(last[0][0]), args)
+  return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
+          'version': tf.__version__,
+          'threads': 'intra-op: TF default (all cores)'}
+
+
+def worker_torch(args):
+  import torch  # pylint: disable=g-import-not-at-top
+  from torch import nn  # pylint: disable=g-import-not-at-top
+  torch.set_num_threads(os.cpu_count() or 1)
+  torch.manual_seed(0)
+  bn_kw = dict(eps=1e-3, momentum=0.01)  # Keras momentum 0.99
+
+  class Generator(nn.Module):
+
+    def __init__(self):
+      super().__init__()
+      self.fc = nn.Linear(LATENT, 7 * 7 * 256, bias=False)
+      self.bn0 = nn.BatchNorm1d(7 * 7 * 256, **bn_kw)
+      self.ct1 = nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2,
+                                    bias=False)
+      self.bn1 = nn.BatchNorm2d(128, **bn_kw)
+      self.ct2 = nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2,
+                                    output_padding=1, bias=False)
+      self.bn2 = nn.BatchNorm2d(64, **bn_kw)
+      self.ct3 = nn.ConvTranspose2d(64, 1, 5, stride=2, padding=2,
+                                    output_padding=1, bias=False)
+      self.act = nn.LeakyReLU(0.3)
+
+    def forward(self, z):
+      x = self.act(self.bn0(self.fc(z))).view(-1, 256, 7, 7)
+      x = self.act(self.bn1(self.ct1(x)))
+      x = self.act(self.bn2(self.ct2(x)))
+      return torch.tanh(self.ct3(x))
+
+  class Discriminator(nn.Module):
+
+    def __init__(self):
+      super().__init__()
+      self.c1 = nn.Conv2d(1, 64, 5, stride=2, padding=2)
+      self.c2 = nn.Conv2d(64, 128, 5, stride=2, padding=2)
+      self.fc = nn.Linear(128 * 7 * 7, 1)
+      self.act = nn.LeakyReLU(0.3)
+      self.drop = nn.Dropout(0.3)
+
+    def forward(self, x):
+      x = self.drop(self.act(self.c1(x)))
+      x = self.drop(self.act(self.c2(x)))
+      return self.fc(x.flatten(1))
+
+  g, d = Generator(), Discriminator()
+  g.train()
+  d.train()
+  g_opt = torch.optim.Adam(g.parameters(), lr=1e-4, eps=1e-7)
+  d_opt = torch.optim.Adam(d.parameters(), lr=1e-4, eps=1e-7)
+  bce = nn.BCEWithLogitsLoss()
+  batch = args.batch
+  images = torch.rand(batch, 1, 28, 28) * 2 - 1
+  ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+  g_params, d_params = list(g.parameters()), list(d.parameters())
+  last = [None]
+
+  def step():
+    # The tutorial's step: one G forward, both gradients from it.
+    noise = torch.randn(batch, LATENT)
+    fake = g(noise)
+    real_out, fake_out = d(images), d(fake)
+    g_loss = bce(fake_out, ones)
+    d_loss = bce(real_out, ones) + bce(fake_out, zeros)
+    d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
+    g_grads = torch.autograd.grad(g_loss, g_params)
+    for p, gr in zip(d_params, d_grads):
+      p.grad = gr
+    for p, gr in zip(g_params, g_grads):
+      p.grad = gr
+    d_opt.step()
+    g_opt.step()
+    last[0] = g_loss
+
+  t = time.perf_counter()
+  step()
+  float(last[0])
+  first = time.perf_counter() - t
+  median, runs = _time_runs(step, lambda: float(last[0]), args)
+  return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
+          'version': torch.__version__,
+          'threads': f'torch.get_num_threads()={torch.get_num_threads()}'}
+
+
+def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None):
+  sys.path.insert(0, ROOT)
+  from ganjax import state as state_lib  # pylint: disable=g-import-not-at-top
+  import importlib.util  # pylint: disable=g-import-not-at-top
+  spec = importlib.util.spec_from_file_location(
+      'mnist_dcgan', os.path.join(ROOT, 'configs', 'mnist_dcgan.py'))
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  config = module.get_config()
+  config.train.n_critic = 1
+  config.train.batch_size = batch
+  # fast=False: flax's own nn.ConvTranspose and nn.Conv throughout.
+  config.model.generator = dict(config.model.generator,
+                                fast_transpose=fast_transpose)
+  config.model.discriminator = dict(config.model.discriminator,
+                                    fast_conv=fast_transpose)
+  if dtype:
+    config.model.generator = dict(config.model.generator, dtype=dtype)
+    config.model.discriminator = dict(config.model.discriminator, dtype=dtype)
+  return config, state_lib.build_gan(config, (28, 28, 1))
+
+
+def _flops(cost) -> float:
+  if isinstance(cost, (list, tuple)):
+    cost = cost[0]
+  return float(cost.get('flops', 0.0))
+
+
+def tutorial_step_flops(batch: int) -> float:
+  """XLA's FLOPs of the tutorial's step (one G forward, both gradients),
+  written in JAX with ganjax's plain-layer modules: the peers' work."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+  from ganjax import losses, state as state_lib  # pylint: disable=g-import-not-at-top
+  _, gan = _ganjax_gan(False, batch)
+  st = state_lib.create_state(gan, 0)
+
+  def both_losses(g_params, d_params, images, key):
+    z = jax.random.normal(key, (batch, LATENT))
+    fake, _ = gan.generator.apply(
+        {'params': g_params, 'batch_stats': st.g_batch_stats}, z, train=True,
+        mutable=['batch_stats'])
+    k1, k2 = jax.random.split(key)
+    d_apply = lambda x, k: gan.discriminator.apply(
+        {'params': d_params}, x, train=True, rngs={'dropout': k})
+    real_logits, fake_logits = d_apply(images, k1), d_apply(fake, k2)
+    return (losses.minimax_d_loss(real_logits, fake_logits),
+            losses.ns_g_loss(fake_logits))
+
+  def step(g_params, d_params, images, key):
+    (d_loss, g_loss), pullback = jax.vjp(
+        lambda g, d: both_losses(g, d, images, key), g_params, d_params)
+    _, d_grads = pullback((jnp.ones_like(d_loss), jnp.zeros_like(g_loss)))
+    g_grads, _ = pullback((jnp.zeros_like(d_loss), jnp.ones_like(g_loss)))
+    return d_grads, g_grads
+
+  images = jnp.zeros((batch, 28, 28, 1))
+  compiled = jax.jit(step).lower(st.g_params, st.d_params, images,
+                                 jax.random.PRNGKey(0)).compile()
+  return _flops(compiled.cost_analysis())
+
+
+def worker_ganjax(args, fast_transpose: bool = True):
+  import jax  # pylint: disable=g-import-not-at-top
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+  sys.path.insert(0, ROOT)
+  from ganjax import parallel, state as state_lib  # pylint: disable=g-import-not-at-top
+  _, gan = _ganjax_gan(fast_transpose, args.batch, args.ganjax_dtype)
+  state = parallel.place_state(state_lib.create_state(gan, 0), 'jit')
+  batch = jax.device_put({
+      'x': jax.random.uniform(jax.random.PRNGKey(1),
+                              (1, args.batch, 28, 28, 1), minval=-1.0,
+                              maxval=1.0),
+      'label': jnp.zeros((1, args.batch), jnp.int32)})
+  step = parallel.compile_step(gan, 'jit')
+  t = time.perf_counter()
+  compiled = step.lower(state, batch).compile()
+  compile_s = time.perf_counter() - t
+  holder = [state, None]
+  holder[0], holder[1] = compiled(holder[0], batch)
+  jax.block_until_ready(holder[1])
+  first = time.perf_counter() - t
+  xla_flops = _flops(compiled.cost_analysis())
+
+  def run():
+    holder[0], holder[1] = compiled(holder[0], batch)
+
+  median, runs = _time_runs(run, lambda: jax.block_until_ready(holder[1]),
+                            args)
+  # Useful FLOPs: the same step with nn.ConvTranspose (no zero taps).
+  _, plain = _ganjax_gan(False, args.batch, args.ganjax_dtype)
+  useful = _flops(parallel.compile_step(plain, 'jit').lower(
+      state_lib.create_state(plain, 0), batch).cost_analysis())
+  result = {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
+            'compile_s': compile_s, 'xla_flops': xla_flops,
+            'useful_flops': useful, 'version': jax.__version__,
+            'threads': 'XLA:CPU default (all cores)'}
+  if fast_transpose and 'ganjax' in args.only.split(','):
+    result['tutorial_flops'] = tutorial_step_flops(args.batch)
+  return result
+
+
+def worker_flops(args):
+  """The FLOP counts alone (no timing): ganjax's step as compiled, its
+  useful work, and the tutorial's step."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
+  sys.path.insert(0, ROOT)
+  from ganjax import parallel, state as state_lib  # pylint: disable=g-import-not-at-top
+  batch = {'x': jnp.zeros((1, args.batch, 28, 28, 1)),
+           'label': jnp.zeros((1, args.batch), jnp.int32)}
+  counts = {}
+  for key, fast in (('xla_flops', True), ('useful_flops', False)):
+    _, gan = _ganjax_gan(fast, args.batch, args.ganjax_dtype)
+    counts[key] = _flops(parallel.compile_step(gan, 'jit').lower(
+        state_lib.create_state(gan, 0), batch).cost_analysis())
+  counts['tutorial_flops'] = tutorial_step_flops(args.batch)
+  return counts
+
+
+WORKERS = {
+    'peak': worker_peak,
+    'flops': worker_flops,
+    'tf': worker_tf,
+    'torch': worker_torch,
+    'ganjax': worker_ganjax,
+    'ganjax-plain': lambda args: worker_ganjax(args, fast_transpose=False),
+}
+
+
+# --------------------------------------------------------------------------
+# The driver.
+# --------------------------------------------------------------------------
+
+
+def run_worker(name: str, argv: list[str], script: str = __file__) -> dict:
+  """Runs ``script --worker=name`` in a fresh Python; returns its result."""
+  cmd = [sys.executable, os.path.abspath(script), f'--worker={name}'] + argv
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  t = time.perf_counter()
+  proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                        check=False)
+  wall = time.perf_counter() - t
+  for line in reversed(proc.stdout.splitlines()):
+    if line.startswith(RESULT):
+      result = json.loads(line[len(RESULT):])
+      result['wall_s'] = wall
+      return result
+  tail = (proc.stdout + proc.stderr)[-3000:]
+  return {'error': f'exit {proc.returncode}: {tail}'}
+
+
+def _load() -> str:
+  try:
+    return ' '.join(f'{x:.2f}' for x in os.getloadavg())
+  except OSError:
+    return '?'
+
+
+def main(argv=None):
+  args = parse_args(argv)
+  if args.worker:
+    result = WORKERS[args.worker](args)
+    result['peak_rss_mib'] = _maxrss_mib()
+    print(RESULT + json.dumps(result), flush=True)
+    return
+  if args.recount:
+    recount(args)
+    return
+  wanted = [f for f in args.only.split(',') if f]
+  for f in wanted:
+    if f not in FRAMEWORKS:
+      raise SystemExit(f'--only: {f!r} is not one of {FRAMEWORKS}')
+  passthrough = [f'--batch={args.batch}', f'--steps={args.steps}',
+                 f'--repeats={args.repeats}', f'--warmup={args.warmup}',
+                 f'--only={args.only}']
+  if args.ganjax_dtype:
+    passthrough.append(f'--ganjax_dtype={args.ganjax_dtype}')
+  print(f'machine: {platform.processor() or platform.machine()}, '
+        f'{os.cpu_count()} logical CPUs, {platform.python_version()}; '
+        f'load average at start {_load()}')
+  print(f'batch {args.batch}, {args.repeats} runs of {args.steps} steps '
+        f'after {args.warmup} warm-up steps; medians', flush=True)
+  order = ([] if args.no_peak else ['peak']) + wanted
+  per_round = []
+  for round_index in range(args.rounds):
+    print(f'round {round_index + 1} of {args.rounds} (load {_load()})',
+          flush=True)
+    this = {}
+    for name in order:
+      this[name] = r = run_worker(name, passthrough)
+      if 'error' in r:
+        print(f'  {name}: FAILED {r["error"]}', flush=True)
+      elif name == 'peak':
+        print(f'  peak: float32 matmul {r["peak_flops"] / 1e9:.1f} GFLOP/s '
+              f'(by size: ' + ', '.join(
+                  f'{k}: {v / 1e9:.1f}' for k, v in r['by_size'].items())
+              + ')', flush=True)
+      else:
+        print(f'  {name}: {args.batch / r["seconds_per_step"]:.1f} images/s '
+              f'(runs: ' + ', '.join(f'{args.batch / s:.1f}'
+                                     for s in r['runs']) + ')', flush=True)
+    per_round.append(this)
+  results = merge_rounds(per_round)
+  results['load_at_end'] = _load()
+  print_table(results, args)
+  if args.json:
+    with open(args.json, 'w') as f:
+      json.dump({'args': vars(args), 'results': results}, f, indent=2)
+
+
+def recount(args) -> None:
+  """Recomputes the FLOP counts of a stored run (``--json`` output) with
+  this version of the code, rewrites the file and prints its table; the
+  timings are the stored ones."""
+  with open(args.recount) as f:
+    stored = json.load(f)
+  run_args = argparse.Namespace(**stored['args'])
+  counts = run_worker('flops', [f'--batch={run_args.batch}'] + (
+      [f'--ganjax_dtype={run_args.ganjax_dtype}']
+      if run_args.ganjax_dtype else []))
+  if 'error' in counts:
+    raise SystemExit(f'counting FLOPs failed: {counts["error"]}')
+  gj = stored['results'].get('ganjax', {})
+  for key in ('xla_flops', 'useful_flops', 'tutorial_flops'):
+    if key in gj or key == 'tutorial_flops':
+      gj[key] = counts[key]
+  if 'ganjax-plain' in stored['results']:
+    stored['results']['ganjax-plain']['useful_flops'] = counts['useful_flops']
+  with open(args.recount, 'w') as f:
+    json.dump(stored, f, indent=2)
+  print(f'FLOPs recounted; timings as stored in {args.recount}')
+  print_table(stored['results'], run_args)
+
+
+def merge_rounds(per_round: list[dict]) -> dict:
+  """One result per worker: the median over every timed run of every round
+  (peak: the best round's, so fractions of it are never flattered); the
+  other figures from the round closest to that median."""
+  merged = {}
+  for name in per_round[0]:
+    ok = [r[name] for r in per_round if 'error' not in r.get(name, {})]
+    if not ok:
+      merged[name] = per_round[0][name]
+      continue
+    if name == 'peak':
+      merged[name] = dict(max(ok, key=lambda r: r['peak_flops']),
+                          rounds=len(ok))
+      continue
+    runs = [s for r in ok for s in r['runs']]
+    median = statistics.median(runs)
+    closest = min(ok, key=lambda r: abs(r['seconds_per_step'] - median))
+    merged[name] = dict(closest, seconds_per_step=median, runs=runs,
+                        first_step_s=statistics.median(
+                            r['first_step_s'] for r in ok),
+                        peak_rss_mib=max(r['peak_rss_mib'] for r in ok),
+                        rounds=len(ok))
+  return merged
+
+
+def print_table(results: dict, args) -> None:
+  peak = results.get('peak', {}).get('peak_flops')
+  gj = results.get('ganjax', {})
+  tutorial_flops = gj.get('tutorial_flops')
+  names = {'tf': 'TensorFlow (tf.function)', 'torch': 'PyTorch (eager)',
+           'ganjax': 'ganjax (compile_step)',
+           'ganjax-plain': 'ganjax, flax conv layers'}
+  print()
+  print(f'{"":28s} {"images/s":>9s} {"ms/step":>8s} {"1st step s":>10s} '
+        f'{"peak MiB":>9s} {"GFLOP/step":>10s} {"GFLOP/s":>8s} '
+        f'{"of peak":>7s}')
+  rates = {}
+  for key in FRAMEWORKS:
+    r = results.get(key)
+    if not r or 'error' in r:
+      continue
+    sec = r['seconds_per_step']
+    rates[key] = args.batch / sec
+    flops = r.get('useful_flops') or tutorial_flops
+    gflop = f'{flops / 1e9:.1f}' if flops else '-'
+    gflops = f'{flops / sec / 1e9:.1f}' if flops else '-'
+    frac = f'{100 * flops / sec / peak:.0f}%' if flops and peak else '-'
+    print(f'{names[key]:28s} {rates[key]:9.1f} {1000 * sec:8.0f} '
+          f'{r["first_step_s"]:10.1f} {r["peak_rss_mib"]:9.0f} {gflop:>10s} '
+          f'{gflops:>8s} {frac:>7s}')
+  if gj.get('xla_flops'):
+    print(f'\nganjax step: XLA cost analysis {gj["xla_flops"] / 1e9:.1f} '
+          f'GFLOP as compiled (sub-pixel form, zero taps included), '
+          f'{gj["useful_flops"] / 1e9:.1f} GFLOP useful; compile '
+          f'{gj["compile_s"]:.1f} s.')
+  if tutorial_flops:
+    print(f'TF/PyTorch step (the tutorial\'s): {tutorial_flops / 1e9:.1f} '
+          f'GFLOP (XLA cost analysis of the same computation in JAX).')
+  if peak:
+    print(f'matmul peak: {peak / 1e9:.1f} GFLOP/s (float32 jnp.dot).')
+  if 'ganjax' in rates:
+    for key in ('tf', 'torch', 'ganjax-plain'):
+      if key in rates:
+        print(f'ganjax / {names[key]}: {rates["ganjax"] / rates[key]:.2f}x')
+    peers = [rates[k] for k in ('tf', 'torch') if k in rates]
+    if peers:
+      print(f'ganjax / faster peer: {rates["ganjax"] / max(peers):.2f}x '
+            f'(target >= 1.5x)')
+  print(f'load average at end: {results.get("load_at_end")}')
+
+
+if __name__ == '__main__':
+  main()
