@@ -167,8 +167,15 @@ def describe(config) -> str:
 
   def opt(o):
     if o.name == 'adam':
-      return f'Adam lr {o.learning_rate:g} betas ({o.b1:g}, {o.b2:g})'
-    return f'{o.name} lr {o.learning_rate:g} momentum {o.momentum:g}'
+      text = f'Adam lr {o.learning_rate:g} betas ({o.b1:g}, {o.b2:g})'
+    else:
+      text = f'{o.name} lr {o.learning_rate:g} momentum {o.momentum:g}'
+    schedule = o.get('schedule', 'constant')
+    if schedule != 'constant':
+      start = o.get('decay_start', 0.0)
+      text += (f', {schedule} decay to {o.get("final_lr_fraction", 0.0):g} x '
+               'lr' + (f' from {100 * start:g}% of the run' if start else ''))
+    return text
 
   loss = config.loss.name + (f' (gp {config.loss.gp_weight:g})'
                              if config.loss.name == 'wgan_gp' else '')

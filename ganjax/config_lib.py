@@ -23,7 +23,14 @@ Fields (defaults in brackets):
 * ``loss.name`` ['ns']: ``'minimax'``, ``'ns'`` or ``'wgan_gp'``;
   ``loss.gp_weight`` [10.0]: lambda of the gradient penalty.
 * ``optim.g`` / ``optim.d``: ``{name: adam|sgd|rmsprop, learning_rate, b1,
-  b2, eps, momentum}``.
+  b2, eps, momentum, schedule, final_lr_fraction, decay_start}``.
+  ``schedule`` ['constant']: the learning rate over the run: ``'constant'``,
+  ``'linear'`` or ``'cosine'``, which hold ``learning_rate`` for the first
+  ``decay_start`` [0.0] fraction of the run and then decay it (linearly, or
+  along a half cosine) to ``final_lr_fraction`` [0.0] x ``learning_rate`` at
+  the last update. The run's updates are counted per optimizer:
+  ``train.steps * train.g_steps`` for G, ``train.steps * train.n_critic``
+  for D (``ganjax.state.make_optimizer``).
 * ``train.steps``: generator updates in total; ``train.batch_size``: global
   batch (all devices); ``train.n_critic`` [1]: D updates per step, each on
   a fresh real batch; ``train.g_steps`` [1]: G updates per step, after
@@ -62,6 +69,10 @@ import ml_collections
 
 from ganjax import errors
 
+# The learning-rate schedules of ``optim.g.schedule`` / ``optim.d.schedule``
+# (built by ``ganjax.state.learning_rate_schedule``).
+SCHEDULES = ('constant', 'linear', 'cosine')
+
 
 def base_config() -> ml_collections.ConfigDict:
   """All fields with their defaults: an MLP GAN on the 2D ring of 8."""
@@ -96,7 +107,8 @@ def base_config() -> ml_collections.ConfigDict:
   for net in ('g', 'd'):
     c.optim[net] = ml_collections.ConfigDict(dict(
         name='adam', learning_rate=1e-4, b1=0.9, b2=0.999, eps=1e-7,
-        momentum=0.0))
+        momentum=0.0, schedule='constant', final_lr_fraction=0.0,
+        decay_start=0.0))
 
   c.train = ml_collections.ConfigDict()
   c.train.steps = 1000
@@ -150,6 +162,19 @@ def validate(config: ml_collections.ConfigDict) -> None:
     lr = config.optim[net].learning_rate
     if not lr > 0:
       _fail(f'optim.{net}.learning_rate', lr, 'use a positive value')
+    opt = config.optim[net]
+    schedule = opt.get('schedule', 'constant')
+    if schedule not in SCHEDULES:
+      _fail(f'optim.{net}.schedule', schedule,
+            f'choose one of {list(SCHEDULES)}')
+    final = opt.get('final_lr_fraction', 0.0)
+    if not 0.0 <= final <= 1.0:
+      _fail(f'optim.{net}.final_lr_fraction', final,
+            'use a fraction of learning_rate in [0, 1]')
+    start = opt.get('decay_start', 0.0)
+    if not 0.0 <= start < 1.0:
+      _fail(f'optim.{net}.decay_start', start,
+            'use a fraction of the run in [0, 1)')
   if not 0.0 <= config.model.get('ema_decay', 0.0) < 1.0:
     _fail('model.ema_decay', config.model.ema_decay, 'use 0 (off) or a '
           'value in (0, 1), e.g. 0.999')

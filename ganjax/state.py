@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from ganjax import errors, losses, models
+from ganjax import config_lib, errors, losses, models
 
 PyTree = Any
 
@@ -72,23 +72,74 @@ class GAN:
 
 
 OPTIMIZERS = ('adam', 'sgd', 'rmsprop')
+SCHEDULES = config_lib.SCHEDULES
 
 
-def make_optimizer(cfg: ml_collections.ConfigDict,
-                   field: str) -> optax.GradientTransformation:
-  """An optax optimizer from ``{name, learning_rate, b1, b2, momentum}``."""
-  name = cfg.get('name', 'adam')
+def learning_rate_schedule(cfg: ml_collections.ConfigDict, field: str,
+                           num_updates: int | None):
+  """The learning rate of ``cfg``: a float, or an optax schedule of the count.
+
+  ``cfg.schedule`` ['constant']: the float ``cfg.learning_rate``.
+  ``'linear'`` / ``'cosine'``: the rate is held at ``learning_rate`` for the
+  first ``decay_start`` [0.0] fraction of the ``num_updates`` updates, then
+  decays linearly / along a half cosine to ``final_lr_fraction`` [0.0] x
+  ``learning_rate`` at update ``num_updates``, and stays there.
+  """
   lr = cfg.get('learning_rate', 1e-4)
+  schedule = cfg.get('schedule', 'constant')
+  if schedule not in SCHEDULES:
+    raise errors.ConfigError(
+        f'{field}.schedule={schedule!r} is not a known learning-rate '
+        f'schedule; choose one of {list(SCHEDULES)}.')
+  if schedule == 'constant':
+    return lr
+  final = cfg.get('final_lr_fraction', 0.0)
+  start = cfg.get('decay_start', 0.0)
+  if not 0.0 <= final <= 1.0:
+    raise errors.ConfigError(f'{field}.final_lr_fraction={final!r} is not '
+                             'allowed: use a value in [0, 1].')
+  if not 0.0 <= start < 1.0:
+    raise errors.ConfigError(f'{field}.decay_start={start!r} is not '
+                             'allowed: use a fraction in [0, 1).')
+  if not num_updates or num_updates <= 0:
+    raise errors.ConfigError(
+        f'{field}.schedule={schedule!r} needs the number of updates '
+        f'(got {num_updates!r}).')
+  begin = int(round(start * num_updates))
+  length = max(num_updates - begin, 1)
+  if schedule == 'linear':
+    decay = optax.linear_schedule(lr, lr * final, length)
+  else:
+    decay = optax.cosine_decay_schedule(lr, length, alpha=final)
+  if begin == 0:
+    return decay
+  return optax.join_schedules([optax.constant_schedule(lr), decay], [begin])
+
+
+def make_optimizer(cfg: ml_collections.ConfigDict, field: str,
+                   num_updates: int | None = None
+                   ) -> optax.GradientTransformation:
+  """An optax optimizer from ``{name, learning_rate, b1, b2, eps, momentum,
+  schedule, final_lr_fraction, decay_start}``.
+
+  ``num_updates``: the updates this optimizer will make in the whole run
+  (``train.steps * train.n_critic`` for D, ``train.steps * train.g_steps``
+  for G); a ``'linear'`` or ``'cosine'`` schedule decays over them. With the
+  default ``schedule='constant'`` the optimizer (and its state) is the one
+  a float learning rate gives.
+  """
+  name = cfg.get('name', 'adam')
+  if name not in OPTIMIZERS:
+    raise errors.ConfigError(f'{field}.name={name!r} is not a known '
+                             f'optimizer; choose one of {list(OPTIMIZERS)}.')
+  lr = learning_rate_schedule(cfg, field, num_updates)
   if name == 'adam':
     return optax.adam(lr, b1=cfg.get('b1', 0.9), b2=cfg.get('b2', 0.999),
                       eps=cfg.get('eps', 1e-7))
   if name == 'sgd':
     momentum = cfg.get('momentum', 0.0)
     return optax.sgd(lr, momentum=momentum or None)
-  if name == 'rmsprop':
-    return optax.rmsprop(lr)
-  raise errors.ConfigError(f'{field}.name={name!r} is not a known optimizer; choose '
-                   f'one of {list(OPTIMIZERS)}.')
+  return optax.rmsprop(lr)
 
 
 def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
@@ -105,8 +156,11 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       discriminator=models.build_discriminator(m.discriminator, axis_name,
                                                num_classes),
       loss=losses.get_loss(config.loss.name),
-      g_tx=make_optimizer(config.optim.g, 'config.optim.g'),
-      d_tx=make_optimizer(config.optim.d, 'config.optim.d'),
+      g_tx=make_optimizer(
+          config.optim.g, 'config.optim.g',
+          config.train.steps * config.train.get('g_steps', 1)),
+      d_tx=make_optimizer(config.optim.d, 'config.optim.d',
+                          config.train.steps * config.train.n_critic),
       data_shape=tuple(data_shape),
       latent_dim=m.latent_dim,
       latent_dist=m.latent_dist,
