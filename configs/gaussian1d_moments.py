@@ -39,6 +39,14 @@ busy 2-core CPU, seed 0: 85 s wall (compile and evaluations included);
 100,000 generated values: mean 3.99, std 1.25, skewness -0.02, excess
 kurtosis -0.01; the final evaluation (2,500 samples, ``metrics.jsonl``):
 mean 4.01, std 1.25, KS 0.033, W1 0.080, D(x) = D(G(z)) = 0.50.
+
+Against issue 9's 1D targets (|mean - 4| and |std - 1.25| <= 0.05, KS <=
+0.03) this exact seed-003 system meets the mean and std but **misses the KS
+target**: over seeds 0-2 (docs/RESULTS.md) KS is 0.062 +- 0.030 (0.033,
+0.092, 0.062), about twice the target, because a discriminator that sees
+only four moments cannot ask for the normal shape. It is kept as the seed's
+system on purpose; ``configs/gaussian1d_tuned.py`` (per-sample D, Adam, an
+EMA of G) meets all three targets on 10 of 10 seeds.
 """
 
 from ganjax import config_lib

@@ -17,7 +17,11 @@ This was the best of the settings tried in the time available (wider or
 narrower nets, batch 256/512/1024, learning rates 2e-4/1e-3, latent size
 2/16, D dropout, 2 D steps per G step): each covers all or most modes
 early and then drops some as D wins, the classic failure this grid was
-built to show. The targets (25 modes, 97% HQ) need what ganjax's NS loss
+built to show. Later tries (issue 9, 2 seeds each, 5,000 steps) did not
+help either: a cosine learning-rate decay to 0 (``optim.*.schedule``;
+19.5 modes, 33% HQ), with Adam betas (0, 0.9) (15 modes), batch 1024 (17
+modes), D dropout 0.3 with an EMA of 0.999 (18 modes), or D 3 x 256 at
+2e-4 (8.5 modes). The targets (25 modes, 97% HQ) need what ganjax's NS loss
 does not have yet: a gradient penalty for non-saturating D (R1, Mescheder
 et al. 2018) or PacGAN-style packing. ``configs/grid25_wgan_gp.py``
 covers all 25 modes.
