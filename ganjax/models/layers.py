@@ -162,12 +162,11 @@ def conv_padding(size: Sequence[int], kernel: Sequence[int],
   return tuple((int(lo), int(hi)) for lo, hi in pads)
 
 
-class Conv(nn.Module):
-  """A drop-in for ``flax.linen.Conv`` (2D, NHWC, no dilation, no groups)
-  computed by ``conv2d``: the same parameters (``kernel`` [kh, kw, in, out],
-  ``bias`` [out]) and the same function. Give it the ``name`` the
-  ``nn.Conv`` had (``'Conv_0'``, ...) and checkpoints are interchangeable.
-  ``dtype``: the computation dtype; parameters stay ``param_dtype``."""
+class _Conv2DBase(nn.Module):
+  """The fields and parameters flax's 2D convolution layers have
+  (``kernel`` [kh, kw, in, out], ``bias`` [out]); subclasses say how the
+  function is computed. ``dtype``: the computation dtype; parameters stay
+  ``param_dtype``."""
   features: int
   kernel_size: Sequence[int]
   strides: Sequence[int] | int | None = (1, 1)
@@ -179,6 +178,9 @@ class Conv(nn.Module):
   kernel_init: Callable = nn.initializers.lecun_normal()
   bias_init: Callable = nn.initializers.zeros_init()
 
+  def _compute(self, x: jax.Array, kernel: jax.Array) -> jax.Array:
+    raise NotImplementedError
+
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     kh, kw = self.kernel_size  # 2D only (an int would be 1D in flax)
@@ -189,10 +191,21 @@ class Conv(nn.Module):
                        self.param_dtype) if self.use_bias else None)
     x, kernel, bias = nn.dtypes.promote_dtype(x, kernel, bias,
                                               dtype=self.dtype)
-    strides = _pair(self.strides)
-    pads = conv_padding(x.shape[1:3], (kh, kw), strides, self.padding)
-    y = conv2d(x, kernel, strides, pads, self.precision)
+    y = self._compute(x, kernel)
     return y if bias is None else y + bias
+
+
+class Conv(_Conv2DBase):
+  """A drop-in for ``flax.linen.Conv`` (2D, NHWC, no dilation, no groups)
+  computed by ``conv2d``: the same parameters and the same function. Give
+  it the ``name`` the ``nn.Conv`` had (``'Conv_0'``, ...) and checkpoints
+  are interchangeable."""
+
+  def _compute(self, x, kernel):
+    strides = _pair(self.strides)
+    pads = conv_padding(x.shape[1:3], kernel.shape[:2], strides,
+                        self.padding)
+    return conv2d(x, kernel, strides, pads, self.precision)
 
 
 def conv_transpose_padding(k: int, s: int, padding) -> tuple[int, int]:
@@ -298,42 +311,16 @@ def phase_conv_transpose(x: jax.Array, kernel: jax.Array,
   return y.reshape(b, qh * sh, qw * sw, cout)[:, :out_h, :out_w]
 
 
-class PhaseConvTranspose(nn.Module):
+class PhaseConvTranspose(_Conv2DBase):
   """A drop-in for ``flax.linen.ConvTranspose`` (2D, NHWC, no kernel
-  transpose, no dilation): the same parameters (``kernel`` [kh, kw, in,
-  out], ``bias`` [out]) and the same function, computed by
-  ``phase_conv_transpose``. Give it the ``name`` the ``nn.ConvTranspose``
-  had (e.g. ``'ConvTranspose_0'``) and checkpoints are interchangeable.
+  transpose, no dilation): the same parameters and the same function,
+  computed by ``phase_conv_transpose``. Give it the ``name`` the
+  ``nn.ConvTranspose`` had (e.g. ``'ConvTranspose_0'``) and checkpoints
+  are interchangeable."""
 
-  ``dtype``: the computation dtype (e.g. ``jnp.bfloat16``); parameters stay
-  ``param_dtype``.
-  """
-  features: int
-  kernel_size: Sequence[int]
-  strides: Sequence[int] | int | None = (1, 1)
-  padding: Any = 'SAME'
-  use_bias: bool = True
-  dtype: Any = None
-  param_dtype: Any = jnp.float32
-  precision: Any = None
-  kernel_init: Callable = nn.initializers.lecun_normal()
-  bias_init: Callable = nn.initializers.zeros_init()
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    kh, kw = self.kernel_size  # 2D only (an int would be 1D in flax)
-    kernel = self.param('kernel', self.kernel_init,
-                        (kh, kw, x.shape[-1], self.features),
-                        self.param_dtype)
-    bias = (self.param('bias', self.bias_init, (self.features,),
-                       self.param_dtype) if self.use_bias else None)
-    x, kernel, bias = nn.dtypes.promote_dtype(x, kernel, bias,
-                                              dtype=self.dtype)
-    y = phase_conv_transpose(x, kernel, _pair(self.strides), self.padding,
-                             self.precision)
-    if bias is not None:
-      y = y + bias
-    return y
+  def _compute(self, x, kernel):
+    return phase_conv_transpose(x, kernel, _pair(self.strides), self.padding,
+                                self.precision)
 
 
 # --------------------------------------------------------------------------
