@@ -21,7 +21,10 @@ Fields (defaults in brackets):
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
   (see ``ganjax.models``).
 * ``loss.name`` ['ns']: ``'minimax'``, ``'ns'`` or ``'wgan_gp'``;
-  ``loss.gp_weight`` [10.0]: lambda of the gradient penalty.
+  ``loss.gp_weight`` [10.0]: lambda of the gradient penalty (``wgan_gp``);
+  ``loss.r1_weight`` [0.0]: gamma of the R1 penalty ``gamma / 2 *
+  E[||grad D(x)||^2]`` on real data, added to D's loss with any loss
+  (Mescheder et al. 2018; 0 = off).
 * ``optim.g`` / ``optim.d``: ``{name: adam|sgd|rmsprop, learning_rate, b1,
   b2, eps, momentum, schedule, final_lr_fraction, decay_start}``.
   ``schedule`` ['constant']: the learning rate over the run: ``'constant'``,
@@ -102,6 +105,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.loss = ml_collections.ConfigDict()
   c.loss.name = 'ns'
   c.loss.gp_weight = 10.0
+  c.loss.r1_weight = 0.0
 
   c.optim = ml_collections.ConfigDict()
   for net in ('g', 'd'):
@@ -158,6 +162,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _fail('train.g_steps', t.g_steps, 'use an integer >= 1')
   if config.loss.gp_weight < 0:
     _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')
+  if config.loss.get('r1_weight', 0.0) < 0:
+    _fail('loss.r1_weight', config.loss.r1_weight, 'use a value >= 0')
   for net in ('g', 'd'):
     lr = config.optim[net].learning_rate
     if not lr > 0:

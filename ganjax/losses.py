@@ -12,6 +12,11 @@ With ``D(x) = sigmoid(logit)``:
   ``E[D(G(z))] - E[D(x)] + lambda * E[(||grad D(x_hat)||_2 - 1)^2]``;
   G minimizes ``-E[D(G(z))]``. Logits are critic values, not probabilities.
 
+Any of them can add the R1 penalty (Mescheder et al. 2018, *Which training
+methods for GANs do actually converge?*): ``gamma / 2 * E[||grad D(x)||^2]``
+on real samples ``x`` (zero-centred, no interpolation), added to D's loss
+with ``config.loss.r1_weight`` = gamma (``r1_penalty``).
+
 Losses are means over the (per-device) batch; the step averages them over
 devices, so the result is the global-batch mean.
 """
@@ -79,6 +84,17 @@ def gradient_penalty(critic: Callable[[jax.Array], jax.Array],
   # A tiny epsilon keeps the gradient of the norm finite at zero.
   norms = jnp.sqrt(jnp.sum(jnp.square(grads), axis=-1) + 1e-12)
   return jnp.mean(jnp.square(norms - 1.0))
+
+
+def r1_penalty(critic: Callable[[jax.Array], jax.Array],
+               real: jax.Array) -> jax.Array:
+  """E[||grad_x critic(x)||_2^2] at the real samples (R1 without gamma/2).
+
+  The same per-example contract on ``critic`` as ``gradient_penalty``.
+  """
+  grads = jax.grad(lambda x: jnp.sum(critic(x)))(real)
+  grads = grads.reshape((grads.shape[0], -1))
+  return jnp.mean(jnp.sum(jnp.square(grads), axis=-1))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -54,6 +54,7 @@ class GAN:
   n_critic: int = 1
   g_steps: int = 1  # G updates per step, after the n_critic D updates
   gp_weight: float = 10.0
+  r1_weight: float = 0.0  # gamma of the R1 penalty on real data (0: off)
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
   ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
@@ -166,6 +167,7 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       latent_dist=m.latent_dist,
       n_critic=config.train.n_critic,
       gp_weight=config.loss.get('gp_weight', 10.0),
+      r1_weight=config.loss.get('r1_weight', 0.0),
       axis_name=axis_name,
       num_classes=num_classes,
       g_steps=config.train.get('g_steps', 1),

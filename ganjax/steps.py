@@ -128,6 +128,11 @@ def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
       loss = loss + gan.gp_weight * penalty
     aux = {'d_real': _readout(gan, real_logits),
            'd_fake': _readout(gan, fake_logits), 'gp': penalty}
+    if gan.r1_weight:
+      critic = lambda x: _apply(gan.discriminator, d_params, stats, x,
+                                k_real, real_y)[0]
+      aux['r1'] = losses.r1_penalty(critic, real)
+      loss = loss + 0.5 * gan.r1_weight * aux['r1']
     return loss, (stats, aux)
 
   (loss, (stats, aux)), grads = jax.value_and_grad(loss_fn, has_aux=True)(

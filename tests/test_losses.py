@@ -80,3 +80,16 @@ def test_interpolate_uses_one_eps_per_example():
 def test_unknown_loss_name_is_a_config_error():
   with pytest.raises(errors.ConfigError, match="config.loss.name='hinge'"):
     losses.get_loss('hinge')
+
+
+def test_r1_penalty_closed_forms():
+  # Linear critic <w, x>: gradient w everywhere, penalty ||w||^2.
+  w = jnp.array([3.0, -4.0])
+  x = jax.random.normal(jax.random.PRNGKey(1), (7, 2))
+  assert float(losses.r1_penalty(lambda v: v @ w, x)) == pytest.approx(25.0)
+  # Quadratic critic 0.5 ||x||^2: gradient x, penalty mean ||x||^2.
+  critic = lambda v: 0.5 * jnp.sum(v.reshape(v.shape[0], -1)**2, axis=-1)
+  x = jax.random.normal(jax.random.PRNGKey(2), (5, 2, 3))
+  np.testing.assert_allclose(losses.r1_penalty(critic, x),
+                             np.mean(np.sum(np.asarray(x)**2, axis=(1, 2))),
+                             rtol=1e-5)

@@ -55,6 +55,34 @@ def test_train_step_metrics_and_progress(loss):
     assert 0 < float(metrics['d_real']) < 1
 
 
+@pytest.mark.parametrize('loss', ['ns', 'wgan_gp'])
+def test_r1_penalty_adds_gamma_half_of_its_value_to_the_d_loss(loss):
+  config, gan, state = _toy_gan(loss)
+  config.loss.r1_weight = 4.0
+  gan_r1, _ = train.build(config)
+  real = jnp.asarray(np.random.default_rng(1).normal(size=(32, 2)))
+  labels = jnp.zeros((32,), jnp.int32)
+  key = jax.random.PRNGKey(5)
+  _, plain = jax.jit(lambda s: steps.d_step(gan, s, real, labels, key))(state)
+  new, m = jax.jit(lambda s: steps.d_step(gan_r1, s, real, labels, key))(
+      state)
+  assert 'r1' not in plain
+  # Second path: the squared input gradient of D's logit at the real data.
+  d = lambda x: gan.discriminator.apply({'params': state.d_params}, x[None],
+                                        train=True).reshape(())
+  expected = np.mean([np.sum(np.asarray(jax.grad(d)(x))**2) for x in real])
+  np.testing.assert_allclose(m['r1'], expected, rtol=1e-4)
+  np.testing.assert_allclose(m['d_loss'], plain['d_loss'] + 2.0 * expected,
+                             rtol=1e-4)
+  assert m['r1'] > 0
+  # The penalty changes D's update (its weights; for a ReLU net the input
+  # gradient does not depend on the biases).
+  plain_state, _ = jax.jit(lambda s: steps.d_step(gan, s, real, labels, key))(
+      state)
+  assert any(not np.allclose(a, b) for a, b in zip(
+      jax.tree.leaves(new.d_params), jax.tree.leaves(plain_state.d_params)))
+
+
 def test_the_step_is_deterministic():
   _, gan, state = _toy_gan()
   batch = {'x': jnp.ones((1, 16, 2)), 'label': jnp.zeros((1, 16), jnp.int32)}
