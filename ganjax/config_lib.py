@@ -18,6 +18,9 @@ Fields (defaults in brackets):
   generator and discriminator take ``labels``), ``model.ema_decay`` [0.0]:
   > 0 keeps an exponential moving average of G's weights, updated inside the
   compiled step, which samples and evaluations use (e.g. 0.999),
+  ``model.dtype`` [None: float32]: ``'bfloat16'`` runs G and D's layers in
+  bfloat16 (float32 parameters and outputs; models with a ``dtype`` field:
+  ``mlp``, ``dcgan``),
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
   (see ``ganjax.models``).
 * ``loss.name`` ['ns']: ``'minimax'``, ``'ns'`` or ``'wgan_gp'``;
@@ -99,6 +102,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.model.latent_dist = 'normal'
   c.model.num_classes = 0
   c.model.ema_decay = 0.0
+  c.model.dtype = ml_collections.config_dict.placeholder(str)
   c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
   c.model.discriminator = ml_collections.ConfigDict({'name': 'mlp'})
 

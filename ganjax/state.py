@@ -153,9 +153,9 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
   num_classes = m.get('num_classes', 0)
   return GAN(
       generator=models.build_generator(m.generator, data_shape, axis_name,
-                                       num_classes),
+                                       num_classes, m.get('dtype')),
       discriminator=models.build_discriminator(m.discriminator, axis_name,
-                                               num_classes),
+                                               num_classes, m.get('dtype')),
       loss=losses.get_loss(config.loss.name),
       g_tx=make_optimizer(
           config.optim.g, 'config.optim.g',

@@ -252,14 +252,17 @@ def test_bfloat16_compute_keeps_float32_params_and_outputs(kind):
 def test_bfloat16_from_config_trains_with_finite_float32_losses(name, loss):
   config = config_lib.get_config(name)
   config.loss.name = loss
-  small = ({'features': G_FEATURES}, {'features': D_FEATURES}) if (
-      name == 'mnist_dcgan') else ({}, {})
-  config.model.generator = dict(config.model.generator, dtype='bfloat16',
-                                **small[0])
-  config.model.discriminator = dict(config.model.discriminator,
-                                    dtype='bfloat16', **small[1])
+  if name == 'mnist_dcgan':  # in the model dicts
+    config.model.generator = dict(config.model.generator, dtype='bfloat16',
+                                  features=G_FEATURES)
+    config.model.discriminator = dict(config.model.discriminator,
+                                      dtype='bfloat16', features=D_FEATURES)
+  else:  # the top-level field a command line can set
+    config = config_lib.get_config(name, **{'model.dtype': 'bfloat16',
+                                            'loss.name': loss})
   shape = (28, 28, 1) if name == 'mnist_dcgan' else (2,)
   gan = state_lib.build_gan(config, shape)
+  assert gan.generator.dtype == gan.discriminator.dtype == 'bfloat16'
   state = state_lib.create_state(gan, 0)
   assert all(x.dtype == jnp.float32 for x in jax.tree.leaves(state.g_params))
   x = jax.random.uniform(jax.random.PRNGKey(0), (1, 8) + shape, minval=-1.0,
@@ -273,6 +276,15 @@ def test_bfloat16_from_config_trains_with_finite_float32_losses(name, loss):
     assert np.isfinite(float(value)), key
   assert (float(metrics['gp']) > 0) == (loss == 'wgan_gp')
   assert all(x.dtype == jnp.float32 for x in jax.tree.leaves(state.d_params))
+
+
+def test_model_dtype_on_a_model_without_the_field_is_a_config_error():
+  config = config_lib.get_config('gaussian1d_moments',
+                                 **{'model.dtype': 'bfloat16'})
+  with pytest.raises(errors.ConfigError,
+                     match="model.dtype='bfloat16' is not supported by the "
+                     "'moments' model"):
+    state_lib.build_gan(config, (1,))
 
 
 def test_unknown_compute_dtype_is_a_config_error():

@@ -11,6 +11,9 @@ Speed and precision fields (``mlp`` and ``dcgan``): ``dtype`` [None:
 float32] = ``'bfloat16'`` runs the layers in bfloat16 with float32
 parameters and float32 outputs, so losses and the gradient penalty stay
 float32 (mixed precision, for GPUs: on CPU it is not faster).
+``config.model.dtype`` [None] sets it for both G and D from the command line
+(``--config.model.dtype=bfloat16``; a ``dtype`` in the generator or
+discriminator dict wins).
 ``dcgan`` generator ``fast_transpose`` [True] and discriminator
 ``fast_conv`` [True] compute the same function as flax's
 ``nn.ConvTranspose`` / ``nn.Conv`` in forms XLA compiles better
@@ -56,7 +59,7 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
 
 
 def _build(registry: Mapping[str, type[nn.Module]], spec: Mapping[str, Any],
-           field: str, **extra: Any) -> nn.Module:
+           field: str, dtype: str | None = None, **extra: Any) -> nn.Module:
   spec = dict(spec)
   name = spec.pop('name', None)
   if name not in registry:
@@ -64,6 +67,14 @@ def _build(registry: Mapping[str, type[nn.Module]], spec: Mapping[str, Any],
                      f'of {sorted(registry)}.')
   cls = registry[name]
   allowed = {f.name for f in dataclasses.fields(cls)} - {'parent', 'name'}
+  if dtype is not None and 'dtype' not in spec:
+    if 'dtype' not in allowed:
+      with_dtype = sorted(k for k, c in registry.items()
+                          if 'dtype' in {f.name for f in dataclasses.fields(c)})
+      raise errors.ConfigError(
+          f'config.model.dtype={dtype!r} is not supported by the {name!r} '
+          f'model of {field}; unset it or use one of {with_dtype}.')
+    spec['dtype'] = dtype
   for key in spec:
     if key not in allowed:
       raise errors.ConfigError(f'{field}.{key} is not a field of the {name!r} model; '
@@ -75,18 +86,21 @@ def _build(registry: Mapping[str, type[nn.Module]], spec: Mapping[str, Any],
 
 def build_generator(spec: Mapping[str, Any], data_shape: Sequence[int],
                     axis_name: str | None = None,
-                    num_classes: int = 0) -> nn.Module:
+                    num_classes: int = 0,
+                    dtype: str | None = None) -> nn.Module:
   """The generator named in ``spec``, producing samples of ``data_shape``
-  (conditional models get ``num_classes`` from ``config.model``)."""
-  return _build(GENERATORS, spec, 'config.model.generator',
+  (conditional models get ``num_classes`` from ``config.model``; ``dtype``:
+  ``config.model.dtype``)."""
+  return _build(GENERATORS, spec, 'config.model.generator', dtype,
                 output_shape=tuple(data_shape), axis_name=axis_name,
                 **({'num_classes': num_classes} if num_classes else {}))
 
 
 def build_discriminator(spec: Mapping[str, Any], axis_name: str | None = None,
-                        num_classes: int = 0) -> nn.Module:
-  """The discriminator named in ``spec``."""
-  return _build(DISCRIMINATORS, spec, 'config.model.discriminator',
+                        num_classes: int = 0,
+                        dtype: str | None = None) -> nn.Module:
+  """The discriminator named in ``spec`` (``dtype``: as for G)."""
+  return _build(DISCRIMINATORS, spec, 'config.model.discriminator', dtype,
                 axis_name=axis_name,
                 **({'num_classes': num_classes} if num_classes else {}))
 
