@@ -179,6 +179,8 @@ def describe(config) -> str:
 
   loss = config.loss.name + (f' (gp {config.loss.gp_weight:g})'
                              if config.loss.name == 'wgan_gp' else '')
+  if config.loss.get('r1_weight', 0.0):
+    loss += f' + R1 (gamma {config.loss.r1_weight:g})'
   parts = [f'G {net(g)}', f'D {net(d)}', f'loss {loss}',
            f'z {m.latent_dist} {m.latent_dim}-d',
            f'G: {opt(og)}', f'D: {opt(od)}', f'batch {t.batch_size}',
