@@ -182,9 +182,7 @@ def describe(config) -> str:
   if config.loss.get('r1_weight', 0.0):
     loss += f' + R1 (gamma {config.loss.r1_weight:g})'
   parts = [f'G {net(g)}', f'D {net(d)}', f'loss {loss}',
-           f'z {m.latent_dist} {m.latent_dim}-d' + (
-               f' + one-hot code of {m.latent_components}'
-               if m.get('latent_components', 0) else ''),
+           f'z {m.latent_dist} {m.latent_dim}-d',
            f'G: {opt(og)}', f'D: {opt(od)}', f'batch {t.batch_size}',
            f'n_critic {t.n_critic}', f'{t.steps:,} steps',
            f'EMA of G {m.ema_decay:g}' if m.ema_decay else 'no EMA']

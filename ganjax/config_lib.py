@@ -14,11 +14,6 @@ Fields (defaults in brackets):
   ``data.on_device`` [False]: keep the whole dataset on the device(s) and
   draw batches there (small datasets; ``ganjax.data.on_device``).
 * ``model.latent_dim`` [100], ``model.latent_dist`` ['normal' or 'uniform'],
-  ``model.latent_components`` [0]: > 0 appends a one-hot categorical code
-  of that many equally likely values to z (G's input is ``latent_dim +
-  latent_components`` wide): a mixture of generators that share all
-  weights but the first layer's (MGAN, Hoang et al. 2018), so G can put
-  disconnected modes on disconnected pieces of its input,
   ``model.num_classes`` [0]: > 0 makes a class-conditional GAN (its
   generator and discriminator take ``labels``), ``model.ema_decay`` [0.0]:
   > 0 keeps an exponential moving average of G's weights, updated inside the
@@ -105,7 +100,6 @@ def base_config() -> ml_collections.ConfigDict:
   c.model = ml_collections.ConfigDict()
   c.model.latent_dim = 100
   c.model.latent_dist = 'normal'
-  c.model.latent_components = 0
   c.model.num_classes = 0
   c.model.ema_decay = 0.0
   c.model.dtype = ml_collections.config_dict.placeholder(str)
@@ -194,9 +188,6 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if not 0.0 <= config.model.get('ema_decay', 0.0) < 1.0:
     _fail('model.ema_decay', config.model.ema_decay, 'use 0 (off) or a '
           'value in (0, 1), e.g. 0.999')
-  components = config.model.get('latent_components', 0)
-  if not isinstance(components, int) or components < 0:
-    _fail('model.latent_components', components, 'use an integer >= 0')
   if config.model.latent_dim <= 0:
     _fail('model.latent_dim', config.model.latent_dim,
           'use a positive integer')

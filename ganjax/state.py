@@ -58,30 +58,12 @@ class GAN:
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
   ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
-  # > 0: a categorical code of this many equally likely values, one-hot,
-  # is appended to the continuous z (one generator per value sharing all
-  # weights but the first layer's; MGAN, Hoang et al. 2018).
-  latent_components: int = 0
-
-  @property
-  def latent_size(self) -> int:
-    """G's input width: ``latent_dim`` plus the one-hot code, if any."""
-    return self.latent_dim + self.latent_components
 
   def sample_latent(self, key: jax.Array, num: int) -> jax.Array:
-    """``num`` draws of G's input, ``[num, latent_size]``."""
     shape = (num, self.latent_dim)
-    code_key, key = jax.random.split(key) if self.latent_components else (
-        None, key)
     if self.latent_dist == 'uniform':
-      z = jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
-    else:
-      z = jax.random.normal(key, shape)
-    if not self.latent_components:
-      return z
-    code = jax.random.randint(code_key, (num,), 0, self.latent_components)
-    return jnp.concatenate(
-        [z, jax.nn.one_hot(code, self.latent_components, dtype=z.dtype)], -1)
+      return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
+    return jax.random.normal(key, shape)
 
   def __hash__(self):
     return id(self)
@@ -183,7 +165,6 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       data_shape=tuple(data_shape),
       latent_dim=m.latent_dim,
       latent_dist=m.latent_dist,
-      latent_components=m.get('latent_components', 0),
       n_critic=config.train.n_critic,
       gp_weight=config.loss.get('gp_weight', 10.0),
       r1_weight=config.loss.get('r1_weight', 0.0),
@@ -205,7 +186,7 @@ def create_state(gan: GAN, seed: int) -> GANState:
 
 def _create_state(gan: GAN, seed) -> GANState:
   g_key, d_key, run_key = jax.random.split(jax.random.PRNGKey(seed), 3)
-  z = jnp.zeros((1, gan.latent_size), jnp.float32)
+  z = jnp.zeros((1, gan.latent_dim), jnp.float32)
   kwargs = {'labels': jnp.zeros((1,), jnp.int32)} if gan.num_classes else {}
   g_vars = gan.generator.init({'params': g_key}, z, train=False, **kwargs)
   fake = gan.generator.apply(g_vars, z, train=False, **kwargs)

@@ -3,7 +3,6 @@
 import jax
 import jax.numpy as jnp
 import ml_collections
-import numpy as np
 import pytest
 
 from ganjax import config_lib, errors, models, state as state_lib, train
@@ -72,38 +71,3 @@ def test_svhn_wgan_config_parameter_counts():
   assert state_lib.count_parameters(state.g_params, state.g_batch_stats)[
       'total'] == 2_730_304
   assert state_lib.count_parameters(state.d_params)['total'] == 214_785
-
-
-@pytest.mark.parametrize('dist', ['normal', 'uniform'])
-def test_latent_components_append_a_uniform_one_hot_code(dist):
-  config = config_lib.get_config('default', **{
-      'model.latent_dim': 3, 'model.latent_dist': dist,
-      'model.latent_components': 4})
-  gan, state = train.build(config)
-  assert gan.latent_size == 7
-  # G's first layer takes the code too.
-  kernel = state.g_params['Dense_0']['kernel']
-  assert kernel.shape[0] == 7
-  z = np.asarray(gan.sample_latent(jax.random.PRNGKey(0), 20000))
-  assert z.shape == (20000, 7)
-  code = z[:, 3:]
-  np.testing.assert_array_equal(code.sum(1), 1.0)
-  assert set(np.unique(code)) == {0.0, 1.0}
-  np.testing.assert_allclose(code.mean(0), 0.25, atol=0.015)
-  cont = z[:, :3]
-  if dist == 'uniform':
-    assert cont.min() >= -1.0 and cont.max() <= 1.0
-    np.testing.assert_allclose(cont.var(0), 1 / 3, atol=0.02)
-  else:
-    np.testing.assert_allclose(cont.std(0), 1.0, atol=0.03)
-  # Without components the latent is what it always was.
-  plain, _ = train.build(config_lib.get_config('default', **{
-      'model.latent_dim': 3, 'model.latent_dist': dist}))
-  assert plain.latent_size == 3
-  assert plain.sample_latent(jax.random.PRNGKey(0), 5).shape == (5, 3)
-
-
-def test_negative_latent_components_is_a_config_error():
-  config = config_lib.get_config('default', **{'model.latent_components': -2})
-  with pytest.raises(errors.ConfigError, match='model.latent_components=-2'):
-    config_lib.validate(config)
