@@ -14,23 +14,20 @@ from the paper's defaults (lambda 10, 5 critic steps, Adam 1e-4, betas
   some grid seeds slower to find all modes);
 * 3 critic steps per G step (``train.n_critic=3``, not 5) and Adam 1e-3
   (betas 0.5, 0.9) for both;
-* the learning rate is held for the first 60% of the 9,000 steps and then
+* the learning rate is held for the first 60% of the run and then
   decays along a half cosine to 0 (``optim.*.schedule='cosine'``,
   ``decay_start=0.6``): the grid needs the full rate for longer than the
   ring (a cosine from the start left 80% HQ), and the decay then settles
   the samples on the modes;
 * samples and evaluations use an EMA of G's weights (``model.ema_decay=
   0.99``);
-* 9,000 steps of batch 256, 100 steps per dispatch.
+* 20,000 steps of batch 256, 100 steps per dispatch: longer training
+  thins the bridges of samples between neighbouring modes (seeds 0 and 2:
+  HQ 94.6% and 69.2% after 9,000 steps, 95.9% and 87.8% after 15,000,
+  96.3% and 91.1% after 20,000).
 
-CPU time: about 101 s of process CPU per run, 109 s wall on a 2-core CPU
-shared by 2 runs at once (94-153 s; compile and evaluation included).
-Measured (docs/RESULTS.md, python benchmarks/quality.py): 25.0 modes (min
-25), HQ 90.1% +- 7.5 (min 69.2%), reverse KL 0.018 (max 0.116), seeds 0-9;
-over the 10 seeds this misses the issue-9 targets: HQ 90.1% is 6.9 points
-under 97% (seed 2 alone: 69%; the other nine 90-95%; the constant-rate
-6,000-step config before this one: 89.5% +- 2.6). What is left is samples
-on the bridges between neighbouring modes.
+CPU time and the results over seeds 0-9: docs/RESULTS.md
+(``python benchmarks/quality.py``).
 """
 
 from ganjax import config_lib
@@ -52,13 +49,13 @@ def get_config():
     opt.schedule = 'cosine'
     opt.decay_start = 0.6
     opt.final_lr_fraction = 0.0
-  config.train.steps = 9000
+  config.train.steps = 20000
   config.train.batch_size = 256
   config.train.n_critic = 3
   config.train.steps_per_dispatch = 100
   config.train.log_every = 500
-  config.train.checkpoint_every = 9000
-  config.train.sample_every = 9000
+  config.train.checkpoint_every = 20000
+  config.train.sample_every = 20000
   config.train.num_samples = 2500
   config.eval.every = 1000
   return config

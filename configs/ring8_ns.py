@@ -15,17 +15,20 @@ generated, no download) with the non-saturating loss. What differs from
   with beta2 0.999, 97% and 95% with 0.9);
 * the learning rate of both decays along a half cosine to 0 over the run
   (``optim.*.schedule='cosine'``), which settles the samples on the modes;
+* the R1 penalty (Mescheder et al. 2018), ``loss.r1_weight=0.1``: D's loss
+  adds 0.05 E||grad D(x)||^2 on real samples, which keeps the 8 modes
+  equally heavy (seeds 0, 1, 3 at 8,000 steps: reverse KL 0.031 without
+  it, 0.0005 with it);
 * samples and evaluations use an exponential moving average of G's weights
   (``model.ema_decay=0.99``, Yazici et al. 2019);
-* 4,000 steps of batch 256, 100 steps per dispatch
-  (``train.steps_per_dispatch``), evaluation every 1,000 steps.
+* 8,000 steps of batch 256, 100 steps per dispatch
+  (``train.steps_per_dispatch``), evaluation every 1,000 steps: twice the
+  4,000 of the first tuned config, whose samples still bridged
+  neighbouring modes (96.6% HQ over 10 seeds; seeds 0, 1, 3: 96.3% after
+  4,000 steps; after 8,000, 98.2% without R1 and 97.7% with it).
 
-CPU time: about 52 s of process CPU per run, 55 s wall on a 2-core CPU
-shared by 2 runs at once (49-67 s; compile and evaluation included).
-Measured (docs/RESULTS.md, python benchmarks/quality.py): 8.0 modes (min
-8), HQ 96.6% +- 0.8 (min 95.1%), reverse KL 0.009 (max 0.025), seeds 0-9;
-over the 10 seeds this misses the issue-9 targets: HQ 96.6% is 0.4 points
-under 97%.
+CPU time and the results over seeds 0-9: docs/RESULTS.md
+(``python benchmarks/quality.py``).
 """
 
 from ganjax import config_lib
@@ -39,18 +42,19 @@ def get_config():
   config.model.discriminator = dict(name='mlp', hidden=(256, 256, 256))
   config.model.ema_decay = 0.99
   config.loss.name = 'ns'
+  config.loss.r1_weight = 0.1
   for opt in (config.optim.g, config.optim.d):
     opt.learning_rate = 5e-4
     opt.b1 = 0.5
     opt.b2 = 0.9
     opt.schedule = 'cosine'
     opt.final_lr_fraction = 0.0
-  config.train.steps = 4000
+  config.train.steps = 8000
   config.train.batch_size = 256
   config.train.steps_per_dispatch = 100
   config.train.log_every = 500
-  config.train.checkpoint_every = 4000
-  config.train.sample_every = 4000
+  config.train.checkpoint_every = 8000
+  config.train.sample_every = 8000
   config.train.num_samples = 2500
   config.eval.every = 1000
   return config
