@@ -117,7 +117,9 @@ def worker_peak(args):
   import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
   best = {}
   dot = jax.jit(jnp.dot)
-  for n in (1024, 2048, 3072):
+  sizes = (1024, 2048, 3072) if jax.default_backend() == 'cpu' else (
+      4096, 8192, 16384)
+  for n in sizes:
     a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
     b = jax.random.normal(jax.random.PRNGKey(1), (n, n), jnp.float32)
     reps = max(3, int(2e10 // (2 * n ** 3)))
@@ -221,10 +223,28 @@ def worker_tf(args):
           'threads': 'intra-op: TF default (all cores)'}
 
 
+def torch_device():
+  """PyTorch's device for a peer: the GPU when there is one, else the CPU
+  with all its cores; and a label for the table."""
+  import torch  # pylint: disable=g-import-not-at-top
+  if torch.cuda.is_available():
+    return torch.device('cuda'), f'cuda: {torch.cuda.get_device_name(0)}'
+  torch.set_num_threads(os.cpu_count() or 1)
+  return (torch.device('cpu'),
+          f'torch.get_num_threads()={torch.get_num_threads()}')
+
+
+def jax_backend_label() -> str:
+  import jax  # pylint: disable=g-import-not-at-top
+  if jax.default_backend() == 'cpu':
+    return 'XLA:CPU default (all cores)'
+  return f'{jax.default_backend()}: {jax.devices()[0].device_kind}'
+
+
 def worker_torch(args):
   import torch  # pylint: disable=g-import-not-at-top
   from torch import nn  # pylint: disable=g-import-not-at-top
-  torch.set_num_threads(os.cpu_count() or 1)
+  device, label = torch_device()
   torch.manual_seed(0)
   bn_kw = dict(eps=1e-3, momentum=0.01)  # Keras momentum 0.99
 
@@ -265,21 +285,22 @@ def worker_torch(args):
       x = self.drop(self.act(self.c2(x)))
       return self.fc(x.flatten(1))
 
-  g, d = Generator(), Discriminator()
+  g, d = Generator().to(device), Discriminator().to(device)
   g.train()
   d.train()
   g_opt = torch.optim.Adam(g.parameters(), lr=1e-4, eps=1e-7)
   d_opt = torch.optim.Adam(d.parameters(), lr=1e-4, eps=1e-7)
   bce = nn.BCEWithLogitsLoss()
   batch = args.batch
-  images = torch.rand(batch, 1, 28, 28) * 2 - 1
-  ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+  images = torch.rand(batch, 1, 28, 28, device=device) * 2 - 1
+  ones = torch.ones(batch, 1, device=device)
+  zeros = torch.zeros(batch, 1, device=device)
   g_params, d_params = list(g.parameters()), list(d.parameters())
   last = [None]
 
   def step():
     # The tutorial's step: one G forward, both gradients from it.
-    noise = torch.randn(batch, LATENT)
+    noise = torch.randn(batch, LATENT, device=device)
     fake = g(noise)
     real_out, fake_out = d(images), d(fake)
     g_loss = bce(fake_out, ones)
@@ -300,8 +321,7 @@ def worker_torch(args):
   first = time.perf_counter() - t
   median, runs = _time_runs(step, lambda: float(last[0]), args)
   return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
-          'version': torch.__version__,
-          'threads': f'torch.get_num_threads()={torch.get_num_threads()}'}
+          'version': torch.__version__, 'threads': label}
 
 
 def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None):
@@ -329,7 +349,14 @@ def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None):
 def _flops(cost) -> float:
   if isinstance(cost, (list, tuple)):
     cost = cost[0]
-  return float(cost.get('flops', 0.0))
+  return float(cost.get('flops', 0.0)) if cost else 0.0
+
+
+def _lowered_flops(lowered) -> float:
+  """XLA's FLOPs of a lowered step (some backends, e.g. GPU, count only
+  once it is compiled)."""
+  return _flops(lowered.cost_analysis()) or _flops(
+      lowered.compile().cost_analysis())
 
 
 def tutorial_step_flops(batch: int) -> float:
@@ -395,12 +422,12 @@ def worker_ganjax(args, fast_transpose: bool = True):
                             args)
   # Useful FLOPs: the same step with nn.ConvTranspose (no zero taps).
   _, plain = _ganjax_gan(False, args.batch, args.ganjax_dtype)
-  useful = _flops(parallel.compile_step(plain, 'jit').lower(
-      state_lib.create_state(plain, 0), batch).cost_analysis())
+  useful = _lowered_flops(parallel.compile_step(plain, 'jit').lower(
+      state_lib.create_state(plain, 0), batch))
   result = {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
             'compile_s': compile_s, 'xla_flops': xla_flops,
             'useful_flops': useful, 'version': jax.__version__,
-            'threads': 'XLA:CPU default (all cores)'}
+            'threads': jax_backend_label()}
   if fast_transpose and 'ganjax' in args.only.split(','):
     result['tutorial_flops'] = tutorial_step_flops(args.batch)
   return result
@@ -418,8 +445,8 @@ def worker_flops(args):
   counts = {}
   for key, fast in (('xla_flops', True), ('useful_flops', False)):
     _, gan = _ganjax_gan(fast, args.batch, args.ganjax_dtype)
-    counts[key] = _flops(parallel.compile_step(gan, 'jit').lower(
-        state_lib.create_state(gan, 0), batch).cost_analysis())
+    counts[key] = _lowered_flops(parallel.compile_step(gan, 'jit').lower(
+        state_lib.create_state(gan, 0), batch))
   counts['tutorial_flops'] = tutorial_step_flops(args.batch)
   return counts
 

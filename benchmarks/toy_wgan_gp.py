@@ -147,7 +147,7 @@ def worker_torch(args):
   import numpy as np  # pylint: disable=g-import-not-at-top
   import torch  # pylint: disable=g-import-not-at-top
   from torch import nn  # pylint: disable=g-import-not-at-top
-  torch.set_num_threads(os.cpu_count() or 1)
+  device, label = dcgan_peers.torch_device()
   torch.manual_seed(0)
 
   def mlp(n_in, n_out):
@@ -157,13 +157,13 @@ def worker_torch(args):
       width = h
     return nn.Sequential(*layers, nn.Linear(width, n_out))
 
-  g, d = mlp(LATENT, 2), mlp(2, 1)
+  g, d = mlp(LATENT, 2).to(device), mlp(2, 1).to(device)
   g_opt = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.5, 0.9),
                            eps=1e-7)
   d_opt = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.5, 0.9),
                            eps=1e-7)
   data = torch.from_numpy(_ring8(np.random.default_rng(0),
-                                 (N_CRITIC, args.batch)))
+                                 (N_CRITIC, args.batch))).to(device)
   batch = args.batch
   last = [None]
 
@@ -173,9 +173,9 @@ def worker_torch(args):
     for i in range(N_CRITIC):
       real = data[i]
       with torch.no_grad():
-        fake = g(torch.randn(batch, LATENT))
+        fake = g(torch.randn(batch, LATENT, device=device))
       d_real, d_fake = d(real).mean(), d(fake).mean()
-      eps = torch.rand(batch, 1)
+      eps = torch.rand(batch, 1, device=device)
       x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
       grads, = torch.autograd.grad(d(x_hat).sum(), x_hat, create_graph=True)
       norms = torch.sqrt(grads.square().sum(1) + 1e-12)
@@ -186,7 +186,7 @@ def worker_torch(args):
       d_opt.step()
     for p in d.parameters():
       p.requires_grad_(False)
-    g_loss = -d(g(torch.randn(batch, LATENT))).mean()
+    g_loss = -d(g(torch.randn(batch, LATENT, device=device))).mean()
     g_opt.zero_grad(set_to_none=True)
     g_loss.backward()
     g_opt.step()
@@ -199,8 +199,7 @@ def worker_torch(args):
   median, runs = dcgan_peers._time_runs(  # pylint: disable=protected-access
       step, lambda: float(last[0]), args)
   return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
-          'version': torch.__version__,
-          'threads': f'torch.get_num_threads()={torch.get_num_threads()}'}
+          'version': torch.__version__, 'threads': label}
 
 
 def worker(name: str, args) -> dict:
