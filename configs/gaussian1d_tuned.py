@@ -19,7 +19,7 @@ instead of seed 003's four-moment discriminator and SGD
   (``model.ema_decay=0.995``), which removes the jitter of the large steps;
 * 4,000 steps of batch 512, 100 steps per dispatch, one device.
 
-CPU time: about 20-40 s on a 2-core CPU (compile included). The picture
+CPU time: about 7-20 s on a 2-core CPU (compile included). The picture
 ``samples/step_0004000.png`` is a histogram of 10,000 generated values over
 the target density. Measured (docs/RESULTS.md, seeds 0-9, 2,500 samples):
 mean 4.000 +- 0.021, std 1.256 +- 0.006, KS 0.014 +- 0.001, all 10 seeds

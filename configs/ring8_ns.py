@@ -1,4 +1,4 @@
-r"""Ring of 8 Gaussians, non-saturating GAN tuned for quality (issue 9).
+r"""Ring of 8 Gaussians, non-saturating GAN with R1, tuned for quality (issue 9).
 
   python launch.py --config=configs/ring8_ns.py --workdir=runs/ring8_ns
 
@@ -27,8 +27,12 @@ generated, no download) with the non-saturating loss. What differs from
   neighbouring modes (96.6% HQ over 10 seeds; seeds 0, 1, 3: 96.3% after
   4,000 steps; after 8,000, 98.2% without R1 and 97.7% with it).
 
-CPU time and the results over seeds 0-9: docs/RESULTS.md
-(``python benchmarks/quality.py``).
+CPU time: about 118 s of process CPU per run, 122 s wall on a 2-core CPU
+shared by 2 runs at once (114-139 s; compile and evaluation included).
+Measured (docs/RESULTS.md, python benchmarks/quality.py, seeds 0-9): 8.0
+modes (min 8), HQ 98.0% +- 0.3 (min 97.6%), reverse KL 0.001 (max
+0.001): every issue-9 target met on every seed (PacGAN's plain GAN: 6.3
+modes, 98.2%, 0.45; PacGAN4: 7.8, 95.9%, 0.07).
 """
 
 from ganjax import config_lib

@@ -22,8 +22,8 @@ from the paper's defaults (lambda 10, 5 critic steps, Adam 1e-4, betas
   0.99``);
 * 4,000 steps of batch 256, 100 steps per dispatch.
 
-CPU time: about 51 s of process CPU per run, 54 s wall on a 2-core CPU
-shared by 2 runs at once (46-80 s; compile and evaluation included).
+CPU time: about 52 s of process CPU per run, 52 s wall on a 2-core CPU
+shared by 2 runs at once (compile and evaluation included).
 Measured (docs/RESULTS.md, python benchmarks/quality.py): 8.0 modes (min
 8), HQ 97.6% +- 0.6 (min 96.8%), reverse KL 0.001 (max 0.001), seeds 0-9;
 over the 10 seeds this meets all three issue-9 targets (modes, HQ >= 97%,
