@@ -264,6 +264,12 @@ def write_report(path, runs, meta):
       f'{meta["total_wall_s"] / 60:.1f} min'
       + (f' (it ran only: {", ".join(meta["only"])})' if meta['only'] else '')
       + '.')
+  if meta.get('only') and meta.get('earlier'):
+    add('')
+    add('The runs of the other experiments were kept from the invocations '
+        'before it (newest first): ' + '; '.join(
+            f'`{e["command"]}` ({e["date"]}, {e["total_wall_s"] / 60:.1f} '
+            'min)' for e in meta['earlier']) + '.')
   if not meta.get('complete', True):
     add('')
     add(f'**Incomplete: {meta["runs_done"]} of the {meta["runs_planned"]} '
@@ -508,11 +514,15 @@ def main(argv=None):
 
   load_start = _loadavg()
   t0 = time.perf_counter()
-  previous = []
+  previous, earlier = [], []
   if only and os.path.exists(json_path):
     with open(json_path) as f:
-      previous = [r for r in json.load(f)['runs']
-                  if r['experiment'] not in only]
+      saved = json.load(f)
+    previous = [r for r in saved['runs'] if r['experiment'] not in only]
+    # Where the kept runs came from: the invocations before this one.
+    old = saved['meta']
+    earlier = [{k: old[k] for k in ('command', 'date', 'total_wall_s')}]
+    earlier += old.get('earlier', [])[:4]
   command = ' '.join(['python benchmarks/quality.py'] +
                      (sys.argv[1:] if argv is None else list(argv)))
   import jax  # pylint: disable=g-import-not-at-top
@@ -537,6 +547,7 @@ def main(argv=None):
         'only': only, 'seeds': args.seeds, 'overrides': overrides,
         'command': command, 'complete': done,
         'runs_done': len(runs), 'runs_planned': len(tasks),
+        'earlier': earlier,
     }
     with open(json_path, 'w') as f:
       json.dump({'meta': meta, 'runs': previous + runs}, f, indent=1)

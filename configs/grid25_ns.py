@@ -1,4 +1,4 @@
-r"""Grid of 25 Gaussians, non-saturating GAN with R1 (issue 9).
+r"""Grid of 25 Gaussians, non-saturating GAN with R1 (issue 9; HQ short).
 
   python launch.py --config=configs/grid25_ns.py --workdir=runs/grid25_ns
 
@@ -39,8 +39,13 @@ beta2 0.9 (94.0%), gamma 0.5 (94.8%), 2 D steps per G step (93.8%). At
 one-hot mixture code on z, i.e. a mixture of generators (77% with 25
 components, 67% with 64).
 
-CPU time and the results over seeds 0-9: docs/RESULTS.md
-(``python benchmarks/quality.py``).
+CPU time: about 143 s of process CPU per run, 144 s wall on a 2-core CPU
+shared by 2 runs at once (138-151 s; compile and evaluation included).
+Measured (docs/RESULTS.md, python benchmarks/quality.py, seeds 0-9): 25.0
+modes (min 25), HQ 95.4% +- 0.9 (min 94.3%), reverse KL 0.007 (max
+0.016): modes and reverse KL meet the issue-9 targets, HQ is 1.6 points
+under 97% (samples on the bridges between neighbouring modes). PacGAN's
+plain GAN: 17.3 modes, 94.8%, 0.70; PacGAN4: 24.8, 93.6%, 0.04.
 """
 
 from ganjax import config_lib
