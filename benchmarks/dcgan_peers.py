@@ -315,13 +315,20 @@ def worker_torch(args):
     g_opt.step()
     last[0] = g_loss
 
+  return {**time_eager_step(step, last, args),
+          'version': torch.__version__, 'threads': label}
+
+
+def time_eager_step(step, last, args) -> dict:
+  """Times an eager PyTorch ``step`` that leaves its loss in ``last[0]``
+  (reading it as a float waits for the device): the first step, then the
+  timed runs."""
   t = time.perf_counter()
   step()
   float(last[0])
   first = time.perf_counter() - t
   median, runs = _time_runs(step, lambda: float(last[0]), args)
-  return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
-          'version': torch.__version__, 'threads': label}
+  return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first}
 
 
 def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None):

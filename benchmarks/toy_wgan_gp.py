@@ -192,13 +192,7 @@ def worker_torch(args):
     g_opt.step()
     last[0] = g_loss
 
-  t = time.perf_counter()
-  step()
-  float(last[0])
-  first = time.perf_counter() - t
-  median, runs = dcgan_peers._time_runs(  # pylint: disable=protected-access
-      step, lambda: float(last[0]), args)
-  return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
+  return {**dcgan_peers.time_eager_step(step, last, args),
           'version': torch.__version__, 'threads': label}
 
 
