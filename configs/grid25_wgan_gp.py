@@ -34,10 +34,11 @@ modes (min 25), HQ 95.0% +- 2.4 (min 89.9%), reverse KL 0.011 (max
 under 97% (seeds 0, 1, 9: 96.3%, 97.0%, 96.8%; seeds 2 and 5: 91.1%,
 89.9%); with 9,000 steps it was 90.1% (PacGAN4: 24.8 modes, 93.6%, 0.04).
 What is left is samples on the bridges between neighbouring modes.
-Twice as long helps: 40,000 steps gave 96.8% HQ over seeds 0-3 (95.1-97.6%;
-the sweep of configs/grid25_ns.py, on a GPU) against 95.1% for these
-seeds at 20,000; about 7 minutes a run on the 2-core CPU, not yet run
-over 10 seeds.
+Twice as long is no sure help: 40,000 steps gave 96.8% HQ over seeds
+0-3 in the sweep of configs/grid25_ns.py (on a GPU, its own data stream;
+95.1% for those seeds at 20,000 here), but run here by
+benchmarks/quality.py seeds 0 and 1 gave 92.4% and 94.6% (96.3% and
+97.0% at 20,000), so the seed-to-seed spread is larger than the gain.
 """
 
 from ganjax import config_lib
