@@ -400,6 +400,29 @@ def tutorial_step_flops(batch: int) -> float:
   return _flops(compiled.cost_analysis())
 
 
+def time_jax_step(step, state, batch, args) -> dict:
+  """Compiles ``step(state, batch) -> (state, metrics)``, runs it once and
+  times it (``_time_runs``): seconds per call, the runs, the first call
+  (compile included), the compile alone and XLA's FLOPs of one call."""
+  import jax  # pylint: disable=g-import-not-at-top
+  t = time.perf_counter()
+  compiled = step.lower(state, batch).compile()
+  compile_s = time.perf_counter() - t
+  holder = [state, None]
+  holder[0], holder[1] = compiled(holder[0], batch)
+  jax.block_until_ready(holder[1])
+  first = time.perf_counter() - t
+
+  def run():
+    holder[0], holder[1] = compiled(holder[0], batch)
+
+  median, runs = _time_runs(run, lambda: jax.block_until_ready(holder[1]),
+                            args)
+  return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
+          'compile_s': compile_s,
+          'xla_flops': _flops(compiled.cost_analysis())}
+
+
 def worker_ganjax(args, fast_transpose: bool = True):
   import jax  # pylint: disable=g-import-not-at-top
   import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
@@ -412,28 +435,13 @@ def worker_ganjax(args, fast_transpose: bool = True):
                               (1, args.batch, 28, 28, 1), minval=-1.0,
                               maxval=1.0),
       'label': jnp.zeros((1, args.batch), jnp.int32)})
-  step = parallel.compile_step(gan, 'jit')
-  t = time.perf_counter()
-  compiled = step.lower(state, batch).compile()
-  compile_s = time.perf_counter() - t
-  holder = [state, None]
-  holder[0], holder[1] = compiled(holder[0], batch)
-  jax.block_until_ready(holder[1])
-  first = time.perf_counter() - t
-  xla_flops = _flops(compiled.cost_analysis())
-
-  def run():
-    holder[0], holder[1] = compiled(holder[0], batch)
-
-  median, runs = _time_runs(run, lambda: jax.block_until_ready(holder[1]),
-                            args)
+  timed = time_jax_step(parallel.compile_step(gan, 'jit'), state, batch,
+                        args)
   # Useful FLOPs: the same step with nn.ConvTranspose (no zero taps).
   _, plain = _ganjax_gan(False, args.batch, args.ganjax_dtype)
   useful = _lowered_flops(parallel.compile_step(plain, 'jit').lower(
       state_lib.create_state(plain, 0), batch))
-  result = {'seconds_per_step': median, 'runs': runs, 'first_step_s': first,
-            'compile_s': compile_s, 'xla_flops': xla_flops,
-            'useful_flops': useful, 'version': jax.__version__,
+  result = {**timed, 'useful_flops': useful, 'version': jax.__version__,
             'threads': jax_backend_label()}
   if fast_transpose and 'ganjax' in args.only.split(','):
     result['tutorial_flops'] = tutorial_step_flops(args.batch)

@@ -37,7 +37,6 @@ import json
 import os
 import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dcgan_peers  # noqa: E402  pylint: disable=g-import-not-at-top,wrong-import-position
@@ -117,29 +116,16 @@ def worker_ganjax(args, scan: int = 0):
     step = jax.jit(many, donate_argnums=(0,))
   else:
     step = parallel.compile_step(gan, 'jit')
-  t = time.perf_counter()
-  compiled = step.lower(state, batch).compile()
-  compile_s = time.perf_counter() - t
-  holder = [state, None]
-  holder[0], holder[1] = compiled(holder[0], batch)
-  jax.block_until_ready(holder[1])
-  first = time.perf_counter() - t
   per = max(scan, 1)
+  # --steps counts generator steps; a scan dispatch makes ``per`` of them.
   # XLA's cost analysis counts a loop body once, so a scan of K steps
   # reports the FLOPs of one step.
-  flops = dcgan_peers._flops(compiled.cost_analysis())  # pylint: disable=protected-access
-
-  def run():
-    holder[0], holder[1] = compiled(holder[0], batch)
-
-  # --steps counts generator steps; a scan dispatch makes ``per`` of them.
   sub = argparse.Namespace(**vars(args))
   sub.steps = max(1, args.steps // per)
   sub.warmup = max(1, args.warmup // per)
-  median, runs = dcgan_peers._time_runs(  # pylint: disable=protected-access
-      run, lambda: jax.block_until_ready(holder[1]), sub)
-  return {'seconds_per_step': median / per, 'runs': [r / per for r in runs],
-          'first_step_s': first, 'compile_s': compile_s, 'xla_flops': flops,
+  timed = dcgan_peers.time_jax_step(step, state, batch, sub)
+  return {**timed, 'seconds_per_step': timed['seconds_per_step'] / per,
+          'runs': [r / per for r in timed['runs']],
           'steps_per_dispatch': per, 'version': jax.__version__}
 
 
