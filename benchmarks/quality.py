@@ -181,6 +181,9 @@ def describe(config) -> str:
                              if config.loss.name == 'wgan_gp' else '')
   if config.loss.get('r1_weight', 0.0):
     loss += f' + R1 (gamma {config.loss.r1_weight:g})'
+  if config.loss.get('top_k_fraction', 1.0) < 1.0:
+    loss += (f' + top-k G updates (nu {config.loss.top_k_fraction:g}, '
+             f'gamma {config.loss.top_k_decay:g} per step)')
   parts = [f'G {net(g)}', f'D {net(d)}', f'loss {loss}',
            f'z {m.latent_dist} {m.latent_dim}-d',
            f'G: {opt(og)}', f'D: {opt(od)}', f'batch {t.batch_size}',

@@ -27,7 +27,12 @@ Fields (defaults in brackets):
   ``loss.gp_weight`` [10.0]: lambda of the gradient penalty (``wgan_gp``);
   ``loss.r1_weight`` [0.0]: gamma of the R1 penalty ``gamma / 2 *
   E[||grad D(x)||^2]`` on real data, added to D's loss with any loss
-  (Mescheder et al. 2018; 0 = off).
+  (Mescheder et al. 2018; 0 = off);
+  ``loss.top_k_fraction`` [1.0 = off] and ``loss.top_k_decay`` [0.999]:
+  top-k training (Sinha et al. 2020): G's loss averages only over the
+  generated samples D scores highest, a fraction ``max(top_k_fraction,
+  top_k_decay ** step)`` of the global batch (their nu and gamma; their
+  gamma is per epoch, this one per train step).
 * ``optim.g`` / ``optim.d``: ``{name: adam|sgd|rmsprop, learning_rate, b1,
   b2, eps, momentum, schedule, final_lr_fraction, decay_start}``.
   ``schedule`` ['constant']: the learning rate over the run: ``'constant'``,
@@ -110,6 +115,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.loss.name = 'ns'
   c.loss.gp_weight = 10.0
   c.loss.r1_weight = 0.0
+  c.loss.top_k_fraction = 1.0
+  c.loss.top_k_decay = 0.999
 
   c.optim = ml_collections.ConfigDict()
   for net in ('g', 'd'):
@@ -168,6 +175,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')
   if config.loss.get('r1_weight', 0.0) < 0:
     _fail('loss.r1_weight', config.loss.r1_weight, 'use a value >= 0')
+  for field in ('top_k_fraction', 'top_k_decay'):
+    value = config.loss.get(field, 1.0)
+    if not 0 < value <= 1:
+      _fail(f'loss.{field}', value, 'use a value in (0, 1]')
   for net in ('g', 'd'):
     lr = config.optim[net].learning_rate
     if not lr > 0:

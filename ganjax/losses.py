@@ -17,6 +17,15 @@ methods for GANs do actually converge?*): ``gamma / 2 * E[||grad D(x)||^2]``
 on real samples ``x`` (zero-centred, no interpolation), added to D's loss
 with ``config.loss.r1_weight`` = gamma (``r1_penalty``).
 
+Any of them can also update G with top-k training (Sinha et al. 2020,
+*Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad
+Samples*): G's loss averages only over the generated samples that D scores
+highest, the top ``k = ceil(fraction * batch)`` of the global batch, with
+``fraction = max(nu, gamma ** step)`` (``top_k_fraction``, ``top_k_mask``;
+``config.loss.top_k_fraction`` = nu, ``config.loss.top_k_decay`` = gamma).
+The gradients of the samples D finds least realistic are dropped: they
+tend to point across the gaps between modes.
+
 Losses are means over the (per-device) batch; the step averages them over
 devices, so the result is the global-batch mean.
 """
@@ -95,6 +104,28 @@ def r1_penalty(critic: Callable[[jax.Array], jax.Array],
   grads = jax.grad(lambda x: jnp.sum(critic(x)))(real)
   grads = grads.reshape((grads.shape[0], -1))
   return jnp.mean(jnp.sum(jnp.square(grads), axis=-1))
+
+
+def top_k_fraction(step: jax.Array, final_fraction: float,
+                   decay: float) -> jax.Array:
+  """The fraction of the batch that G learns from at ``step``:
+  ``max(final_fraction, decay ** step)``, 1 at step 0."""
+  return jnp.maximum(final_fraction,
+                     jnp.power(decay, jnp.asarray(step, jnp.float32)))
+
+
+def top_k_mask(scores: jax.Array, all_scores: jax.Array,
+               fraction: jax.Array) -> jax.Array:
+  """1.0 where a score is among the ``ceil(fraction * N)`` highest of
+  ``all_scores`` ([N], the scores of the global batch), else 0.0.
+
+  ``scores`` are this device's (a slice of ``all_scores``, or all of it).
+  Ties at the threshold are all kept. ``fraction`` may be traced.
+  """
+  n = all_scores.shape[0]
+  k = jnp.clip(jnp.ceil(fraction * n).astype(jnp.int32), 1, n)
+  threshold = jnp.sort(all_scores)[n - k]
+  return (scores >= threshold).astype(jnp.float32)
 
 
 @dataclasses.dataclass(frozen=True)

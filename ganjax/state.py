@@ -55,6 +55,8 @@ class GAN:
   g_steps: int = 1  # G updates per step, after the n_critic D updates
   gp_weight: float = 10.0
   r1_weight: float = 0.0  # gamma of the R1 penalty on real data (0: off)
+  top_k_fraction: float = 1.0  # nu of top-k G updates (1: off)
+  top_k_decay: float = 0.999  # gamma of top-k G updates, per step
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
   ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
@@ -168,6 +170,8 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       n_critic=config.train.n_critic,
       gp_weight=config.loss.get('gp_weight', 10.0),
       r1_weight=config.loss.get('r1_weight', 0.0),
+      top_k_fraction=config.loss.get('top_k_fraction', 1.0),
+      top_k_decay=config.loss.get('top_k_decay', 0.999),
       axis_name=axis_name,
       num_classes=num_classes,
       g_steps=config.train.get('g_steps', 1),

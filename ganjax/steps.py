@@ -159,7 +159,9 @@ def g_step(gan: GAN, state: GANState, key: jax.Array,
                            k_gen, fake_y)
     fake_logits, _ = _apply(gan.discriminator, state.d_params,
                             state.d_batch_stats, fake, k_disc, fake_y)
-    return gan.loss.g_loss(fake_logits), g_stats
+    if gan.top_k_fraction >= 1.0:
+      return gan.loss.g_loss(fake_logits), g_stats
+    return _top_k_g_loss(gan, state.step, fake_logits), g_stats
 
   (loss, g_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.g_params)
@@ -168,7 +170,36 @@ def g_step(gan: GAN, state: GANState, key: jax.Array,
                                        state.g_params)
   state = state.replace(g_params=optax.apply_updates(state.g_params, updates),
                         g_opt_state=opt_state, g_batch_stats=g_stats)
-  return state, {'g_loss': loss, 'g_grad_norm': optax.global_norm(grads)}
+  metrics = {'g_loss': loss, 'g_grad_norm': optax.global_norm(grads)}
+  if gan.top_k_fraction < 1.0:
+    metrics['g_top_k'] = losses.top_k_fraction(
+        state.step, gan.top_k_fraction, gan.top_k_decay)
+  return state, metrics
+
+
+def _top_k_g_loss(gan: GAN, step: jax.Array,
+                  fake_logits: jax.Array) -> jax.Array:
+  """G's loss over the generated samples D scores highest (top-k training).
+
+  The top k are chosen from the global batch (the scores of all devices),
+  and each device's loss is scaled so that the mean of the devices'
+  gradients is the gradient of the mean loss over those k samples: the
+  same update as one device on the global batch.
+  """
+  logits = fake_logits.reshape(fake_logits.shape[0], -1)
+  scores = jnp.mean(logits, axis=-1)
+  per_example = jax.vmap(lambda l: gan.loss.g_loss(l[None]))(logits)
+  all_scores = scores
+  devices = 1
+  if gan.axis_name is not None:
+    all_scores = lax.all_gather(scores, gan.axis_name, tiled=True)
+    devices = lax.psum(1, gan.axis_name)
+  fraction = losses.top_k_fraction(step, gan.top_k_fraction, gan.top_k_decay)
+  mask = lax.stop_gradient(losses.top_k_mask(scores, all_scores, fraction))
+  kept = jnp.sum(mask)
+  if gan.axis_name is not None:
+    kept = lax.psum(kept, gan.axis_name)
+  return jnp.sum(mask * per_example) * devices / kept
 
 
 def train_step(gan: GAN, state: GANState,

@@ -93,3 +93,23 @@ def test_r1_penalty_closed_forms():
   np.testing.assert_allclose(losses.r1_penalty(critic, x),
                              np.mean(np.sum(np.asarray(x)**2, axis=(1, 2))),
                              rtol=1e-5)
+
+
+def test_top_k_fraction_decays_from_one_to_its_floor():
+  f = lambda step: float(losses.top_k_fraction(step, 0.5, 0.9))
+  assert f(0) == 1.0
+  assert f(3) == pytest.approx(0.9**3)
+  assert f(7) == pytest.approx(0.5)  # 0.9**7 = 0.478 < 0.5
+  assert f(1000) == pytest.approx(0.5)
+
+
+def test_top_k_mask_keeps_the_highest_scores_of_the_global_batch():
+  scores = jnp.array([3.0, 1.0, 2.0, 5.0])
+  mask = lambda s, frac: np.asarray(losses.top_k_mask(s, scores, frac))
+  np.testing.assert_array_equal(mask(scores, 0.5), [1, 0, 0, 1])
+  np.testing.assert_array_equal(mask(scores, 0.6), [1, 0, 1, 1])  # ceil
+  np.testing.assert_array_equal(mask(scores, 0.01), [0, 0, 0, 1])  # k >= 1
+  np.testing.assert_array_equal(mask(scores, 1.0), [1, 1, 1, 1])
+  # A device's slice is judged against the whole batch's threshold.
+  np.testing.assert_array_equal(mask(scores[:2], 0.5), [1, 0])
+  np.testing.assert_array_equal(mask(scores[2:], 0.5), [0, 1])

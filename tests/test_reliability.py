@@ -191,6 +191,8 @@ def test_nan_stops_at_the_next_log_point_and_is_never_saved(tmp_path):
     ('train.n_critic', 0, 'config.train.n_critic=0 is not allowed'),
     ('loss.gp_weight', -1.0, 'config.loss.gp_weight=-1.0 is not allowed'),
     ('loss.r1_weight', -0.5, 'config.loss.r1_weight=-0.5 is not allowed'),
+    ('loss.top_k_fraction', 0.0, 'config.loss.top_k_fraction=0.0 is not'),
+    ('loss.top_k_decay', 1.5, 'config.loss.top_k_decay=1.5 is not allowed'),
     ('parallel', 'tpu', "config.parallel='tpu' is not allowed"),
 ])
 def test_bad_config_values_fail_before_compiling(tmp_path, field, value,

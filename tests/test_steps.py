@@ -83,6 +83,34 @@ def test_r1_penalty_adds_gamma_half_of_its_value_to_the_d_loss(loss):
       jax.tree.leaves(new.d_params), jax.tree.leaves(plain_state.d_params)))
 
 
+@pytest.mark.parametrize('loss', ['ns', 'wgan_gp'])
+def test_top_k_g_step_learns_from_the_samples_d_scores_highest(loss):
+  config, gan, state = _toy_gan(loss)
+  config.loss.top_k_fraction = 0.25
+  config.loss.top_k_decay = 0.5
+  gan_k, _ = train.build(config)
+  state = state.replace(step=jnp.asarray(10, state.step.dtype))  # 0.5**10
+  key = jax.random.PRNGKey(7)
+  new, m = jax.jit(lambda s: steps.g_step(gan_k, s, key, 32))(state)
+  plain_state, plain = jax.jit(lambda s: steps.g_step(gan, s, key, 32))(state)
+  assert float(m['g_top_k']) == pytest.approx(0.25)
+  assert 'g_top_k' not in plain
+  # Second path: the same z as the step draws, G and D applied by hand,
+  # the mean G loss over the 8 highest-scoring of 32 samples.
+  z = gan.sample_latent(jax.random.split(key, 3)[0], 32)
+  fake = gan.generator.apply({'params': state.g_params}, z, train=True)
+  logits = np.asarray(gan.discriminator.apply(
+      {'params': state.d_params}, fake, train=True)).reshape(-1)
+  top = np.sort(logits)[-8:]
+  per_example = {'ns': np.logaddexp(0, -top), 'wgan_gp': -top}[loss]
+  np.testing.assert_allclose(m['g_loss'], per_example.mean(), rtol=1e-5)
+  all_examples = {'ns': np.logaddexp(0, -logits), 'wgan_gp': -logits}[loss]
+  np.testing.assert_allclose(plain['g_loss'], all_examples.mean(), rtol=1e-5)
+  # Dropping the worst samples changes G's update.
+  assert any(not np.allclose(a, b) for a, b in zip(
+      jax.tree.leaves(new.g_params), jax.tree.leaves(plain_state.g_params)))
+
+
 def test_the_step_is_deterministic():
   _, gan, state = _toy_gan()
   batch = {'x': jnp.ones((1, 16, 2)), 'label': jnp.zeros((1, 16), jnp.int32)}
@@ -108,6 +136,8 @@ config.model.discriminator = dict(name='dcgan', features=(8, 16),
                                   dropout=0.0)  # masks differ per layout
 config.train.batch_size = 8
 config.train.n_critic = 2
+config.loss.top_k_fraction = 0.5  # top-k G updates pick from the global
+config.loss.top_k_decay = 0.5     # batch: the same 4 of 8 on any layout
 gan, state = train.build(config, mode)
 init = jax.device_get((state.g_params, state.g_batch_stats, state.d_params))
 step = parallel.compile_step(gan, mode)
