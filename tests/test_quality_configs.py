@@ -16,7 +16,8 @@ import ganjax
 from ganjax import config_lib, train
 
 QUALITY_CONFIGS = ('ring8_ns', 'ring8_wgan_gp', 'grid25_ns', 'grid25_wgan_gp',
-                   'gaussian1d_tuned', 'digits_wgan_gp')
+                   'gaussian1d_tuned', 'gaussian1d_moments_normal',
+                   'digits_wgan_gp')
 
 
 def _quality_module():
