@@ -23,8 +23,8 @@ Samples*): G's loss averages only over the generated samples that D scores
 highest, the top ``k = ceil(fraction * batch)`` of the global batch, with
 ``fraction = max(nu, gamma ** step)`` (``top_k_fraction``, ``top_k_mask``;
 ``config.loss.top_k_fraction`` = nu, ``config.loss.top_k_decay`` = gamma).
-The gradients of the samples D finds least realistic are dropped: they
-tend to point across the gaps between modes.
+The gradients of the samples D finds least realistic are dropped (Sinha
+et al. find that they can push samples away from their nearest mode).
 
 Losses are means over the (per-device) batch; the step averages them over
 devices, so the result is the global-batch mean.
