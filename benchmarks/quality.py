@@ -146,14 +146,30 @@ def run_one(task):
   records = evaluate.read_metrics(workdir)
   final = [r for r in records if r['step'] == config.train.steps][-1]
   samples = sorted(os.listdir(os.path.join(workdir, 'samples')))
+  untruncated = None
+  if config.model.get('jacobian_truncation', 0.0):
+    untruncated = _untruncated_metrics(workdir, kind)
   return {
       'experiment': key, 'config': name, 'kind': kind, 'seed': seed,
       'steps': config.train.steps, 'wall_s': wall, 'cpu_s': cpu,
       'metrics': {m: final.get(m) for m in METRICS[kind]},
+      'metrics_untruncated': untruncated,
       'picture': os.path.join(workdir, 'samples', samples[-1]),
       'settings': describe(config),
       'overrides': {**extra, **overrides},
   }
+
+
+def _untruncated_metrics(workdir, kind):
+  """The final evaluation again with ``model.jacobian_truncation`` off: the
+  same checkpoint and evaluation seed, every latent kept."""
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  from ganjax import evaluate  # pylint: disable=g-import-not-at-top
+  config, gan, state = evaluate.load_workdir(workdir)
+  gan = dataclasses.replace(gan, jacobian_truncation=0.0)
+  record = evaluate.run_evaluators(evaluate.build_evaluators(config), gan,
+                                   state, int(state.step), None)
+  return {m: record.get(m) for m in METRICS[kind]}
 
 
 def describe(config) -> str:
@@ -191,6 +207,10 @@ def describe(config) -> str:
            f'G: {opt(og)}', f'D: {opt(od)}', f'batch {t.batch_size}',
            f'n_critic {t.n_critic}', f'{t.steps:,} steps',
            f'EMA of G {m.ema_decay:g}' if m.ema_decay else 'no EMA']
+  if m.get('jacobian_truncation', 0.0):
+    parts.append(f'samples drawn with Jacobian truncation (the '
+                 f'{100 * m.jacobian_truncation:g}% of latents with the '
+                 'largest ||dG/dz|| rejected)')
   return '; '.join(parts)
 
 
@@ -354,6 +374,31 @@ def write_report(path, runs, meta):
         f'{max(vals("reverse_kl")):.3f} | {e["wall"][0]:.0f} ± '
         f'{e["wall"][1]:.0f} s |')
   add('')
+  raw = {key: [r['metrics_untruncated'] for r in s[key]['runs']]
+         for key in ('ring8_ns', 'ring8_wgan_gp', 'grid25_ns',
+                     'grid25_wgan_gp')
+         if key in s and all(r.get('metrics_untruncated')
+                             for r in s[key]['runs'])}
+  if raw:
+    add('The configs that sample with Jacobian truncation (`model.'
+        'jacobian_truncation`, Tanielian et al. 2020, *Learning disconnected '
+        'manifolds: a no GAN\'s land*: the latents where G\'s Jacobian norm '
+        'is largest, i.e. the samples G leaves between modes, are rejected '
+        'and redrawn; see `ganjax/truncation.py`) are scored above as '
+        'sampled. The same checkpoints scored with every latent kept (the '
+        'same evaluation seed):')
+    add('')
+    add('| config | seeds | modes | HQ | rev-KL | min HQ | max rev-KL |')
+    add('|---|---|---|---|---|---|---|')
+    for key, ms in raw.items():
+      col = lambda m: [r[m] for r in ms]
+      add(f'| `{key}`, every latent kept | {len(ms)} | '
+          f'{fmt(*mean_std(col("modes_covered")), digits=1)} | '
+          f'{fmt(*mean_std(col("hq_fraction")), pct=True)} | '
+          f'{fmt(*mean_std(col("reverse_kl")), digits=3)} | '
+          f'{100 * min(col("hq_fraction")):.1f}% | '
+          f'{max(col("reverse_kl")):.3f} |')
+    add('')
 
   # --- 1D ---
   add('## 1D Gaussian N(4, 1.25)')

@@ -19,6 +19,7 @@ import numpy as np
 
 from ganjax import evaluate as evaluate_lib
 from ganjax import steps
+from ganjax import truncation
 from ganjax import train as train_lib
 from ganjax.config_lib import get_config
 from ganjax.state import GAN, GANState
@@ -98,12 +99,14 @@ def sample(trained: Trained, num: int = 64, seed: int = 0,
   """``num`` samples ``[num, *data_shape]`` from the generator.
 
   For a class-conditional GAN, ``labels`` [num] picks the classes (default:
-  cycling through all classes).
+  cycling through all classes). With ``config.model.jacobian_truncation``
+  the latents are drawn by ``ganjax.truncation``.
   """
   gan = trained.gan
-  z = gan.sample_latent(jax.random.PRNGKey(seed), num)
   if gan.num_classes and labels is None:
     labels = np.arange(num) % gan.num_classes
+  z = truncation.latents(gan, trained.state, jax.random.PRNGKey(seed), num,
+                         None if labels is None else np.asarray(labels))
   out = jax.jit(lambda s, z, y: steps.generate(gan, s, z, y))(
       trained.state, z, None if labels is None else np.asarray(labels))
   return np.asarray(out)

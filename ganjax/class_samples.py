@@ -18,7 +18,7 @@ import jax
 import ml_collections
 import numpy as np
 
-from ganjax import data, steps, visualize
+from ganjax import data, steps, truncation, visualize
 from ganjax.state import GAN, GANState
 
 
@@ -30,7 +30,7 @@ def generate_per_class(gan: GAN, state: GANState, per_class: int,
                      '(config.model.num_classes > 0).')
   labels = visualize.class_labels(gan.num_classes, per_class)
   key = jax.random.fold_in(jax.random.PRNGKey(seed), 0xC1A55)
-  z = gan.sample_latent(key, labels.size)
+  z = truncation.latents(gan, state, key, labels.size, labels)
   samples = _generate_fn(gan)(state, z, labels)
   return np.asarray(samples), labels
 

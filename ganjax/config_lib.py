@@ -18,6 +18,11 @@ Fields (defaults in brackets):
   generator and discriminator take ``labels``), ``model.ema_decay`` [0.0]:
   > 0 keeps an exponential moving average of G's weights, updated inside the
   compiled step, which samples and evaluations use (e.g. 0.999),
+  ``model.jacobian_truncation`` [0.0]: > 0 rejects that fraction of the
+  latents at sampling time (pictures, evaluations, ``ganjax.sample``), those
+  where ``||dG/dz||_F`` is largest, i.e. the samples G leaves between
+  disconnected modes (Tanielian et al. 2020; ``ganjax.truncation``; e.g.
+  0.05; training is unchanged),
   ``model.dtype`` [None: float32]: ``'bfloat16'`` runs G and D's layers in
   bfloat16 (float32 parameters and outputs; models with a ``dtype`` field:
   ``mlp``, ``dcgan``),
@@ -107,6 +112,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.model.latent_dist = 'normal'
   c.model.num_classes = 0
   c.model.ema_decay = 0.0
+  c.model.jacobian_truncation = 0.0
   c.model.dtype = ml_collections.config_dict.placeholder(str)
   c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
   c.model.discriminator = ml_collections.ConfigDict({'name': 'mlp'})
@@ -199,6 +205,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if not 0.0 <= config.model.get('ema_decay', 0.0) < 1.0:
     _fail('model.ema_decay', config.model.ema_decay, 'use 0 (off) or a '
           'value in (0, 1), e.g. 0.999')
+  if not 0.0 <= config.model.get('jacobian_truncation', 0.0) < 0.5:
+    _fail('model.jacobian_truncation', config.model.jacobian_truncation,
+          'use 0 (off) or the fraction of latents to reject, in (0, 0.5), '
+          'e.g. 0.05')
   if config.model.latent_dim <= 0:
     _fail('model.latent_dim', config.model.latent_dim,
           'use a positive integer')

@@ -60,6 +60,8 @@ class GAN:
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
   ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
+  jacobian_truncation: float = 0.0  # > 0: fraction of latents rejected
+  # at sampling time, those where ||dG/dz|| is largest (ganjax.truncation)
 
   def sample_latent(self, key: jax.Array, num: int) -> jax.Array:
     shape = (num, self.latent_dim)
@@ -176,6 +178,7 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       num_classes=num_classes,
       g_steps=config.train.get('g_steps', 1),
       ema_decay=m.get('ema_decay', 0.0),
+      jacobian_truncation=m.get('jacobian_truncation', 0.0),
   )
 
 

@@ -32,7 +32,8 @@ from absl import logging
 from clu import metric_writers, parameter_overview, periodic_actions
 
 from ganjax import (checkpoint, class_samples, config_lib, data, errors,
-                    evaluate, parallel, state as state_lib, steps, visualize)
+                    evaluate, parallel, state as state_lib, steps, truncation,
+                    visualize)
 from ganjax.state import GAN, GANState
 
 
@@ -64,15 +65,18 @@ def build(config: ml_collections.ConfigDict, mode: str = 'jit'):
   return gan, state_lib.create_state(gan, config.seed)
 
 
-def fixed_latents(gan: GAN, config: ml_collections.ConfigDict):
+def fixed_latents(gan: GAN, config: ml_collections.ConfigDict,
+                  state: GANState):
   """The z (and, when conditional, the labels: row by row through the
-  classes) of every sample picture: the same each time, so progress shows."""
+  classes) of every sample picture: the same each time, so progress shows
+  (with ``model.jacobian_truncation``, the same key, and the rejected
+  latents redrawn for ``state``'s generator)."""
   key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 0x5A4D)
   num = config.train.num_samples
   labels = None
   if gan.num_classes:
-    labels = jnp.arange(num, dtype=jnp.int32) % gan.num_classes
-  return gan.sample_latent(key, num), labels
+    labels = np.arange(num, dtype=np.int32) % gan.num_classes
+  return truncation.latents(gan, state, key, num, labels), labels
 
 
 def save_samples(config: ml_collections.ConfigDict, samples: np.ndarray,
@@ -243,7 +247,6 @@ def train_and_evaluate(
                                                 just_logging=not is_chief)
   train_steps = parallel.compile_multi_step(gan, mode)
   generate = jax.jit(lambda s, z, y: steps.generate(gan, s, z, y))
-  z_fixed, y_fixed = fixed_latents(gan, config)
   device_state = parallel.place_state(state, mode)
   hooks = [periodic_actions.ReportProgress(
       num_train_steps=total, writer=writer,
@@ -283,8 +286,9 @@ def train_and_evaluate(
           if progress is not None:
             progress(step, total, scalars)
         if is_chief and (step % config.train.sample_every == 0 or last):
-          samples = np.asarray(generate(one_copy(device_state), z_fixed,
-                                        y_fixed))
+          host_state = one_copy(device_state)
+          z_fixed, y_fixed = fixed_latents(gan, config, host_state)
+          samples = np.asarray(generate(host_state, z_fixed, y_fixed))
           save_samples(config, samples, os.path.join(
               workdir, 'samples', f'step_{step:07d}.png'),
                        title=f'{config.data.name}, step {step}')

@@ -30,7 +30,7 @@ import numpy as np
 from absl import logging
 from scipy import special
 
-from ganjax import data, errors, steps
+from ganjax import data, errors, steps, truncation
 from ganjax.evaluate import classifier as classifier_lib
 from ganjax.evaluate import metrics
 from ganjax.state import GAN, GANState
@@ -108,14 +108,15 @@ def generate_samples(gan: GAN, state: GANState, num: int, seed: int,
                      labels: np.ndarray | None = None) -> np.ndarray:
   """``num`` samples G(z), z drawn at once from ``PRNGKey(seed)`` (so the
   result does not depend on ``batch_size``); a conditional GAN is asked for
-  ``labels`` [num] (default ``latent_labels``: balanced, cycling)."""
-  z = np.asarray(gan.sample_latent(jax.random.PRNGKey(seed), num))
+  ``labels`` [num] (default ``latent_labels``: balanced, cycling).
+  ``gan.jacobian_truncation`` > 0 draws the z by ``ganjax.truncation``."""
   if gan.num_classes:
     labels = (latent_labels(gan, num) if labels is None else
               np.asarray(labels, np.int32).reshape(num))
   else:
     labels = None
   state = _on_device(state)
+  z = truncation.latents(gan, state, jax.random.PRNGKey(seed), num, labels)
   return _map_batches(lambda zz, yy: _generate(gan, state, zz, yy),
                       batch_size, z, labels)
 

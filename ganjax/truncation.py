@@ -1,0 +1,116 @@
+"""Jacobian-based truncation of the latent space at sampling time.
+
+A continuous generator fed a connected latent (a Gaussian) cannot put all
+its mass on disconnected modes: between two modes it leaves a thin band of
+samples, where G(z) moves fast with z. Tanielian et al. 2020 (*Learning
+disconnected manifolds: a no GAN's land*, ICML) bound that mass and remove
+it after training by rejecting the latents where the Frobenius norm of G's
+Jacobian ``||dG(z)/dz||_F`` is largest (their Jacobian-based truncation).
+
+``config.model.jacobian_truncation`` [0.0 = off] is the fraction rejected:
+
+* the threshold is the ``1 - fraction`` quantile of ``||dG/dz||_F^2`` over
+  ``CALIBRATION_SAMPLES`` latents drawn from a fixed key (so it depends on
+  the weights only, and a picture, an evaluation and ``ganjax.sample`` of
+  one checkpoint all use the same one);
+* every sample is then drawn by rejection: a latent whose squared norm is
+  above the threshold is redrawn, so the samples are i.i.d. from the
+  truncated latent distribution (a conditional GAN keeps each sample's
+  label; the norm is taken at that label);
+* training is unchanged: only sampling (pictures, evaluations,
+  ``ganjax.sample``, ``launch.py --mode=sample``) is truncated.
+
+A G whose Jacobian norm is the same everywhere (a linear G) rejects
+nothing. The cost is ``latent_dim`` forward-mode passes through G per
+candidate latent (``jax.jvp``, one latent direction at a time, so memory
+stays that of one forward pass), plus the calibration draw.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ganjax import steps
+from ganjax.state import GAN, GANState
+
+CALIBRATION_SAMPLES = 10_000
+CALIBRATION_KEY = 0x7A_C0DE
+BATCH_SIZE = 500
+MAX_ROUNDS = 200
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def jacobian_sq_norms(gan: GAN, state: GANState, z: jax.Array,
+                      labels: jax.Array | None = None) -> jax.Array:
+  """``||dG(z_i)/dz_i||_F^2`` [batch] of the sampling generator (inference
+  mode, EMA weights when kept), one latent direction at a time."""
+  fn = lambda zz: steps.generate(gan, state, zz, labels)
+
+  def direction(e):
+    _, tangent = jax.jvp(fn, (z,), (jnp.broadcast_to(e, z.shape),))
+    tangent = tangent.reshape(tangent.shape[0], -1).astype(jnp.float32)
+    return jnp.sum(tangent ** 2, axis=1)
+
+  basis = jnp.eye(gan.latent_dim, dtype=z.dtype)
+  return jnp.sum(jax.lax.map(direction, basis), axis=0)
+
+
+def _labels_for(gan: GAN, num: int) -> np.ndarray | None:
+  if not gan.num_classes:
+    return None
+  return (np.arange(num) % gan.num_classes).astype(np.int32)
+
+
+def sq_norms(gan: GAN, state: GANState, z: np.ndarray,
+             labels: np.ndarray | None = None) -> np.ndarray:
+  """``jacobian_sq_norms`` in batches of ``BATCH_SIZE`` (numpy in and out)."""
+  out = []
+  for start in range(0, len(z), BATCH_SIZE):
+    chunk = z[start:start + BATCH_SIZE]
+    size = len(chunk)
+    pad = [(0, BATCH_SIZE - size)]  # one compiled shape for every chunk
+    chunk = np.pad(chunk, pad + [(0, 0)])
+    y = None
+    if labels is not None:
+      y = np.pad(np.asarray(labels[start:start + BATCH_SIZE]), pad)
+    out.append(np.asarray(jacobian_sq_norms(gan, state, chunk, y))[:size])
+  return np.concatenate(out) if out else np.zeros((0,), np.float32)
+
+
+def threshold(gan: GAN, state: GANState, fraction: float) -> float:
+  """The ``1 - fraction`` quantile of the squared Jacobian norms over the
+  calibration latents (balanced labels when conditional)."""
+  z = np.asarray(gan.sample_latent(jax.random.PRNGKey(CALIBRATION_KEY),
+                                   CALIBRATION_SAMPLES))
+  norms = sq_norms(gan, state, z, _labels_for(gan, CALIBRATION_SAMPLES))
+  return float(np.quantile(norms, 1.0 - fraction))
+
+
+def latents(gan: GAN, state: GANState, key: jax.Array, num: int,
+            labels: np.ndarray | None = None) -> np.ndarray:
+  """``num`` latents for sampling: ``gan.sample_latent(key, num)`` itself
+  when ``gan.jacobian_truncation`` is 0, else drawn from the same key by
+  rejection of the latents above the truncation threshold."""
+  z = np.array(gan.sample_latent(key, num))
+  fraction = gan.jacobian_truncation
+  if not fraction:
+    return z
+  limit = threshold(gan, state, fraction)
+  pending = np.arange(num)
+  for round_ in range(MAX_ROUNDS):
+    y = None if labels is None else np.asarray(labels)[pending]
+    rejected = sq_norms(gan, state, z[pending], y) > limit
+    pending = pending[rejected]
+    if not pending.size:
+      return z
+    fresh = gan.sample_latent(jax.random.fold_in(key, round_ + 1),
+                              pending.size)
+    z[pending] = np.asarray(fresh)
+  raise RuntimeError(
+      f'Jacobian truncation: {pending.size} of {num} latents were still '
+      f'rejected after {MAX_ROUNDS} draws; lower '
+      f'config.model.jacobian_truncation ({fraction}).')
