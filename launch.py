@@ -4,6 +4,7 @@ r"""Trains a GAN from a config file; samples or evaluates a trained workdir.
   python launch.py --config=configs/svhn_wgan.py --config.train.steps=200
   python launch.py            # the offline default, configs/default.py
   python launch.py --mode=sample --workdir=runs/default --num=64 [--npy]
+      [--jacobian_truncation=0.05]
   python launch.py --mode=eval --workdir=runs/default
 
 Running the same training command again resumes from the workdir's last
@@ -37,6 +38,10 @@ _NUM = flags.DEFINE_integer('num', 64, '--mode=sample: number of samples.')
 _SEED = flags.DEFINE_integer('seed', 0, '--mode=sample: seed of the z.')
 _NPY = flags.DEFINE_bool('npy', False,
                          '--mode=sample: also save the samples as .npy.')
+_TRUNCATION = flags.DEFINE_float(
+    'jacobian_truncation', None, '--mode=sample: the fraction of latents to '
+    'reject where ||dG/dz|| is largest, instead of the run\'s '
+    'config.model.jacobian_truncation (0: every latent kept).')
 _DISTRIBUTED = flags.DEFINE_bool(
     'distributed', False, 'Multi-host: call jax.distributed.initialize() '
     'with the cluster environment (SLURM, Open MPI, TPU pods, ...); implied '
@@ -78,8 +83,9 @@ def main(argv):
   try:
     if _MODE.value == 'sample':
       from ganjax import evaluate  # pylint: disable=g-import-not-at-top
-      print(evaluate.sample_from_workdir(workdir, num=_NUM.value,
-                                         seed=_SEED.value, npy=_NPY.value))
+      print(evaluate.sample_from_workdir(
+          workdir, num=_NUM.value, seed=_SEED.value, npy=_NPY.value,
+          jacobian_truncation=_TRUNCATION.value))
     elif _MODE.value == 'eval':
       from ganjax import evaluate  # pylint: disable=g-import-not-at-top
       print(json.dumps(evaluate.evaluate_workdir(workdir), indent=2))

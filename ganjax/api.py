@@ -95,14 +95,16 @@ def evaluate(trained: Trained | str, write: bool = False) -> dict:
 
 
 def sample(trained: Trained, num: int = 64, seed: int = 0,
-           labels: np.ndarray | None = None) -> np.ndarray:
+           labels: np.ndarray | None = None,
+           jacobian_truncation: float | None = None) -> np.ndarray:
   """``num`` samples ``[num, *data_shape]`` from the generator.
 
   For a class-conditional GAN, ``labels`` [num] picks the classes (default:
   cycling through all classes). With ``config.model.jacobian_truncation``
-  the latents are drawn by ``ganjax.truncation``.
+  the latents are drawn by ``ganjax.truncation``; ``jacobian_truncation``
+  overrides it for this call (e.g. 0.0: every latent kept).
   """
-  gan = trained.gan
+  gan = truncation.with_fraction(trained.gan, jacobian_truncation)
   if gan.num_classes and labels is None:
     labels = np.arange(num) % gan.num_classes
   z = truncation.latents(gan, trained.state, jax.random.PRNGKey(seed), num,

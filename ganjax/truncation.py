@@ -28,19 +28,32 @@ stays that of one forward pass), plus the calibration draw.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ganjax import steps
+from ganjax import errors, steps
 from ganjax.state import GAN, GANState
 
 CALIBRATION_SAMPLES = 10_000
 CALIBRATION_KEY = 0x7A_C0DE
 BATCH_SIZE = 500
 MAX_ROUNDS = 200
+
+
+def with_fraction(gan: GAN, fraction: float | None) -> GAN:
+  """``gan`` sampling with ``fraction`` rejected instead of its config's
+  (``None``: ``gan`` as it is; 0: every latent kept)."""
+  if fraction is None:
+    return gan
+  if not 0.0 <= fraction < 0.5:
+    raise errors.ConfigError(
+        f'jacobian_truncation={fraction!r} is not allowed: use 0 (off) or '
+        'the fraction of latents to reject, in (0, 0.5), e.g. 0.05.')
+  return dataclasses.replace(gan, jacobian_truncation=float(fraction))
 
 
 @functools.partial(jax.jit, static_argnums=0)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy import linalg, stats
 
+import ganjax
 from ganjax import config_lib, data, errors, visualize
 from ganjax import train as train_lib
 from ganjax import evaluate
@@ -513,6 +514,19 @@ def test_sample_from_workdir(default_workdir):
   assert os.path.exists(other)
   with pytest.raises(errors.ConfigError, match='num=0'):
     evaluate.sample_from_workdir(default_workdir, num=0)
+  # --jacobian_truncation overrides the run's (0 here): the samples are
+  # those ganjax.sample draws with the same override, not the plain ones.
+  cut = evaluate.sample_from_workdir(default_workdir, num=64, seed=1,
+                                     npy=True, jacobian_truncation=0.2)
+  assert cut == path[:-4] + '_truncation_0.2.png'  # path is kept
+  np.testing.assert_array_equal(np.load(path[:-4] + '.npy'), samples)
+  truncated = np.load(cut[:-4] + '.npy')
+  np.testing.assert_allclose(
+      truncated, ganjax.sample(ganjax.load(default_workdir), num=64, seed=1,
+                               jacobian_truncation=0.2), rtol=1e-6)
+  assert not np.allclose(truncated, samples)
+  with pytest.raises(errors.ConfigError, match='jacobian_truncation=0.5'):
+    evaluate.sample_from_workdir(default_workdir, jacobian_truncation=0.5)
 
 
 def test_evaluate_workdir(default_workdir):

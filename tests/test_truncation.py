@@ -102,6 +102,13 @@ def test_every_sampling_path_is_truncated_with_the_same_latents():
   trained = api.Trained(config, gan, state)
   np.testing.assert_allclose(api.sample(trained, num=300, seed=0), want,
                              rtol=1e-6)
+  # Overridden per call: every latent kept, as the plain draw gives.
+  plain = steps.generate(gan, state, gan.sample_latent(key, 300))
+  np.testing.assert_allclose(
+      api.sample(trained, num=300, seed=0, jacobian_truncation=0.0), plain,
+      rtol=1e-6)
+  with pytest.raises(errors.ConfigError, match='jacobian_truncation=0.7'):
+    api.sample(trained, num=3, jacobian_truncation=0.7)
 
 
 def test_a_conditional_gan_keeps_each_label():

@@ -11,7 +11,8 @@ import jax
 import ml_collections
 import numpy as np
 
-from ganjax import checkpoint, config_lib, data, errors, visualize
+from ganjax import (checkpoint, config_lib, data, errors, truncation,
+                    visualize)
 from ganjax.evaluate import evaluators as evaluators_lib
 from ganjax.state import GAN, GANState
 
@@ -75,24 +76,31 @@ def load_workdir(workdir: str, step: int | None = None
 
 def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
                         npy: bool = False, step: int | None = None,
-                        path: str | None = None) -> str:
+                        path: str | None = None,
+                        jacobian_truncation: float | None = None) -> str:
   """Writes ``num`` samples of the latest checkpoint as a picture.
 
   Images: a grid; 2D toy data: a scatter over the true modes; 1D: a
   histogram against the target density. A class-conditional GAN draws
   ``ceil(num / classes)`` samples of every class (``num`` is rounded up to
-  a multiple of the classes): grid row c, or scatter colour c, is class c. With ``npy`` the samples ``[num, *data_shape]`` are also
-  saved next to the PNG with the same name and ``.npy``.
+  a multiple of the classes): grid row c, or scatter colour c, is class c.
+  With ``npy`` the samples ``[num, *data_shape]`` are also saved next to
+  the PNG with the same name and ``.npy``. ``jacobian_truncation``
+  overrides the run's ``config.model.jacobian_truncation`` (e.g. 0.0: every
+  latent kept; ``ganjax.truncation``).
 
   Returns:
     The PNG's path: ``path`` or
-    ``workdir/samples/sample_step_<step>_seed_<seed>_num_<num>.png``.
+    ``workdir/samples/sample_step_<step>_seed_<seed>_num_<num>.png``
+    (``..._num_<num>_truncation_<fraction>.png`` when the latents are
+    truncated, so the two never overwrite each other).
   """
   if not isinstance(num, int) or num < 1:
     raise errors.ConfigError(f'num={num!r} is not allowed: use a positive '
                              'integer.')
   from ganjax import train as train_lib  # pylint: disable=g-import-not-at-top
   config, gan, state = load_workdir(workdir, step)
+  gan = truncation.with_fraction(gan, jacobian_truncation)
   labels = None
   if gan.num_classes:
     per_class = -(-num // gan.num_classes)
@@ -103,7 +111,9 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
   at = int(state.step)
   if path is None:
     path = os.path.join(workdir, 'samples',
-                        f'sample_step_{at:07d}_seed_{seed}_num_{num}.png')
+                        f'sample_step_{at:07d}_seed_{seed}_num_{num}'
+                        + (f'_truncation_{gan.jacobian_truncation:g}'
+                           if gan.jacobian_truncation else '') + '.png')
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   title = f'{config.data.name}, step {at}'
   if data.is_image(config):
