@@ -22,7 +22,8 @@ Fields (defaults in brackets):
   latents at sampling time (pictures, evaluations, ``ganjax.sample``), those
   where ``||dG/dz||_F`` is largest, i.e. the samples G leaves between
   disconnected modes (Tanielian et al. 2020; ``ganjax.truncation``; e.g.
-  0.05; training is unchanged),
+  0.05; training is unchanged; it costs ``latent_dim`` Jacobian-vector
+  products per sample, which is slow on a CPU for 100-d latents),
   ``model.dtype`` [None: float32]: ``'bfloat16'`` runs G and D's layers in
   bfloat16 (float32 parameters and outputs; models with a ``dtype`` field:
   ``mlp``, ``dcgan``),
