@@ -33,8 +33,10 @@ when a CPU is asked to do it with a latent above 16 dimensions.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
+import hashlib
 
 import jax
 import jax.numpy as jnp
@@ -109,13 +111,41 @@ def sq_norms(gan: GAN, state: GANState, z: np.ndarray,
   return np.concatenate(out) if out else np.zeros((0,), np.float32)
 
 
+_THRESHOLDS: collections.OrderedDict = collections.OrderedDict()
+_CACHE_SIZE = 8
+
+
+def _fingerprint(gan: GAN, state: GANState, fraction: float) -> tuple:
+  """What the threshold depends on: the generator, its latent law and the
+  bytes of its sampling weights (so a new checkpoint is a new key)."""
+  params = state.g_ema_params if state.g_ema_params else state.g_params
+  digest = hashlib.sha1()
+  for leaf in jax.tree.leaves((params, state.g_batch_stats)):
+    digest.update(np.asarray(leaf).tobytes())
+  return (repr(gan.generator), gan.latent_dim, gan.latent_dist,
+          gan.num_classes, float(fraction), digest.hexdigest())
+
+
 def threshold(gan: GAN, state: GANState, fraction: float) -> float:
   """The ``1 - fraction`` quantile of the squared Jacobian norms over the
-  calibration latents (balanced labels when conditional)."""
+  calibration latents (balanced labels when conditional).
+
+  Kept for the last few generators, so the evaluators of one evaluation
+  (each draws its own samples) and the picture of the same checkpoint
+  calibrate once.
+  """
+  key = _fingerprint(gan, state, fraction)
+  if key in _THRESHOLDS:
+    _THRESHOLDS.move_to_end(key)
+    return _THRESHOLDS[key]
   z = np.asarray(gan.sample_latent(jax.random.PRNGKey(CALIBRATION_KEY),
                                    CALIBRATION_SAMPLES))
   norms = sq_norms(gan, state, z, _labels_for(gan, CALIBRATION_SAMPLES))
-  return float(np.quantile(norms, 1.0 - fraction))
+  limit = float(np.quantile(norms, 1.0 - fraction))
+  _THRESHOLDS[key] = limit
+  if len(_THRESHOLDS) > _CACHE_SIZE:
+    _THRESHOLDS.popitem(last=False)
+  return limit
 
 
 def latents(gan: GAN, state: GANState, key: jax.Array, num: int,

@@ -143,3 +143,27 @@ def test_out_of_range_fractions_are_rejected_in_one_line(value):
                      match='model.jacobian_truncation') as info:
     config_lib.validate(config)
   assert '\n' not in str(info.value)
+
+
+def test_the_threshold_is_calibrated_once_per_generator(monkeypatch):
+  _, gan, state = _step_generator(0.1)
+  calls = []
+  real = truncation.sq_norms
+  monkeypatch.setattr(truncation, 'sq_norms', lambda *a: calls.append(
+      len(a[2])) or real(*a))
+  monkeypatch.setattr(truncation, '_THRESHOLDS',
+                      type(truncation._THRESHOLDS)())
+  first = truncation.threshold(gan, state, 0.1)
+  # Another evaluator, a copy of the state on the device, the same GAN
+  # rebuilt with the same fraction: no new calibration.
+  again = truncation.threshold(
+      dataclasses.replace(gan), jax.device_put(state), 0.1)
+  assert again == first
+  assert calls == [truncation.CALIBRATION_SAMPLES]
+  # New weights or another fraction: calibrated again, to another value.
+  steeper = state.replace(g_params=jax.tree.map(lambda p: p * 1.5,
+                                                state.g_params))
+  assert truncation.threshold(gan, steeper, 0.1) != first
+  assert truncation.threshold(gan, state, 0.2) < first
+  assert calls == [truncation.CALIBRATION_SAMPLES] * 3
+
