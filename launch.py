@@ -4,7 +4,7 @@ r"""Trains a GAN from a config file; samples or evaluates a trained workdir.
   python launch.py --config=configs/svhn_wgan.py --config.train.steps=200
   python launch.py            # the offline default, configs/default.py
   python launch.py --mode=sample --workdir=runs/default --num=64 [--npy]
-      [--jacobian_truncation=0.05]
+      [--jacobian_truncation=0.05] [--output=grid.png]
   python launch.py --mode=eval --workdir=runs/default
 
 Running the same training command again resumes from the workdir's last
@@ -38,6 +38,9 @@ _NUM = flags.DEFINE_integer('num', 64, '--mode=sample: number of samples.')
 _SEED = flags.DEFINE_integer('seed', 0, '--mode=sample: seed of the z.')
 _NPY = flags.DEFINE_bool('npy', False,
                          '--mode=sample: also save the samples as .npy.')
+_OUTPUT = flags.DEFINE_string(
+    'output', None, '--mode=sample: where to write the picture (default: '
+    'the workdir\'s samples/).')
 _TRUNCATION = flags.DEFINE_float(
     'jacobian_truncation', None, '--mode=sample: the fraction of latents to '
     'reject where ||dG/dz|| is largest, instead of the run\'s '
@@ -78,13 +81,22 @@ def main(argv):
     from ganjax import parallel  # pylint: disable=g-import-not-at-top
     parallel.initialize_distributed(_COORDINATOR.value, _NUM_PROCESSES.value,
                                     _PROCESS_ID.value)
-  workdir = _WORKDIR.value or default_workdir(
-      flags.FLAGS['config'].config_filename)
+  workdir = os.path.expanduser(_WORKDIR.value or default_workdir(
+      flags.FLAGS['config'].config_filename))
   try:
+    overrides = [a.split('=')[0] for a in sys.argv[1:]
+                 if a.startswith('--config.')]
+    if _MODE.value != 'train' and overrides:
+      raise errors.ConfigError(
+          f'{", ".join(overrides)}: --mode={_MODE.value} uses the config the '
+          'workdir was trained with (its config.json), so --config.* '
+          'overrides do not apply; drop them (--jacobian_truncation, --num, '
+          '--seed and --output set what a sample shows).')
     if _MODE.value == 'sample':
       from ganjax import evaluate  # pylint: disable=g-import-not-at-top
       print(evaluate.sample_from_workdir(
           workdir, num=_NUM.value, seed=_SEED.value, npy=_NPY.value,
+          path=_OUTPUT.value and os.path.expanduser(_OUTPUT.value),
           jacobian_truncation=_TRUNCATION.value))
     elif _MODE.value == 'eval':
       from ganjax import evaluate  # pylint: disable=g-import-not-at-top

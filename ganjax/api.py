@@ -104,6 +104,7 @@ def sample(trained: Trained, num: int = 64, seed: int = 0,
   the latents are drawn by ``ganjax.truncation``; ``jacobian_truncation``
   overrides it for this call (e.g. 0.0: every latent kept).
   """
+  evaluate_lib.check_num(num)
   gan = truncation.with_fraction(trained.gan, jacobian_truncation)
   if gan.num_classes and labels is None:
     labels = np.arange(num) % gan.num_classes

@@ -10,11 +10,19 @@ Resume is careful about what it finds in ``workdir/checkpoints``:
 * Orbax writes each checkpoint into a temporary directory and renames it
   when complete, so a process killed mid-save leaves no half checkpoint
   that could be read.
-* A checkpoint that cannot be read (truncated or garbage files) is skipped
-  with a warning naming it, and the previous one is used; the unreadable
-  one is moved to ``workdir/checkpoints_unreadable/`` (never deleted), so a
-  new save of that step can take its place. When no checkpoint is readable
-  the run stops with an error instead of starting over.
+* Each checkpoint carries the SHA-256 digest of its arrays (Orbax's
+  ``custom_metadata``), computed from the state being saved and checked
+  against the restored arrays, so flipped bytes that still decode are found.
+* A checkpoint that cannot be read (truncated or garbage files, a digest
+  that does not match, non-finite values) is skipped with a warning naming
+  it, and the previous one is used; training moves the unreadable one to
+  ``workdir/checkpoints_unreadable/`` (never deleted), so a new save of
+  that step can take its place. When no checkpoint is readable the run
+  stops with an error instead of starting over.
+* An error that may pass (an I/O error, out of memory) stops with one line
+  and changes nothing: it says nothing about the checkpoint.
+* Reading commands (sampling, evaluation, ``ganjax.load``) open the
+  directory read-only: they never create, move or delete anything.
 * A checkpoint of another architecture (different parameter names or
   shapes, another optimizer) stops the run before training, naming the
   first difference; nothing is overwritten.
@@ -22,6 +30,8 @@ Resume is careful about what it finds in ``workdir/checkpoints``:
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import shutil
 import time
@@ -53,6 +63,11 @@ def _priority(path: str):
   return (_ORDER.index(head) if head in _ORDER else len(_ORDER), path)
 
 
+def _first_line(error: BaseException) -> str:
+  text = str(error)
+  return text.splitlines()[0][:200] if text else ''
+
+
 def describe_mismatch(saved: dict, expected: dict) -> str | None:
   """The first difference between two ``{path: shape}`` maps, or None."""
   for path in sorted(expected, key=_priority):
@@ -67,19 +82,65 @@ def describe_mismatch(saved: dict, expected: dict) -> str | None:
   return None
 
 
-class Checkpoints:
-  """``workdir/checkpoints``: save every so often, restore the latest."""
+def digest(state: GANState) -> str:
+  """SHA-256 over every array of ``state`` (path, dtype, shape and bytes)."""
+  h = hashlib.sha256()
+  leaves = jax.tree_util.tree_flatten_with_path(
+      flax.serialization.to_state_dict(state))[0]
+  for path, leaf in leaves:
+    a = np.ascontiguousarray(np.asarray(leaf))
+    h.update(f'{jax.tree_util.keystr(path)}:{a.dtype}:{a.shape};'.encode())
+    h.update(a.tobytes())
+  return h.hexdigest()
 
-  def __init__(self, directory: str, max_to_keep: int = 3):
+
+def is_finite(state: GANState) -> bool:
+  """Whether every floating-point array of ``state`` is finite."""
+  return all(np.all(np.isfinite(x)) for x in jax.tree.leaves(state)
+             if np.issubdtype(np.asarray(x).dtype, np.floating))
+
+
+_TRANSIENT_ERRNOS = (errno.EIO, errno.ENOMEM, errno.EAGAIN, errno.EINTR,
+                     errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE)
+_TRANSIENT_TEXT = ('RESOURCE_EXHAUSTED', 'Out of memory', 'out of memory',
+                   'Input/output error', 'DEADLINE_EXCEEDED', 'UNAVAILABLE')
+
+
+def _is_transient(error: BaseException) -> bool:
+  """An error that says nothing about the checkpoint's bytes."""
+  seen = error
+  while seen is not None:
+    if isinstance(seen, MemoryError) or (
+        isinstance(seen, OSError) and seen.errno in _TRANSIENT_ERRNOS):
+      return True
+    if any(t in str(seen) for t in _TRANSIENT_TEXT):
+      return True
+    seen = seen.__cause__ or seen.__context__
+  return False
+
+
+class Checkpoints:
+  """``workdir/checkpoints``: save every so often, restore the latest.
+
+  ``read_only=True`` (sampling, evaluation) never creates, moves or writes
+  anything; a missing directory reads as no checkpoint.
+  """
+
+  def __init__(self, directory: str, max_to_keep: int = 3,
+               read_only: bool = False):
     self.directory = os.path.abspath(directory)
     self.max_to_keep = max_to_keep
+    self.read_only = read_only
     self._open()
 
   def _open(self):
+    if self.read_only:
+      options = ocp.CheckpointManagerOptions(read_only=True, create=False)
+    else:
+      options = ocp.CheckpointManagerOptions(max_to_keep=self.max_to_keep,
+                                             create=True)
     self.manager = ocp.CheckpointManager(
-        self.directory,
-        options=ocp.CheckpointManagerOptions(max_to_keep=self.max_to_keep,
-                                             create=True),
+        self.directory, options=options,
         item_handlers=ocp.StandardCheckpointHandler())
 
   def latest_step(self) -> int | None:
@@ -100,7 +161,8 @@ class Checkpoints:
     if step in self.manager.all_steps():
       return False
     self.manager.save(step, args=ocp.args.StandardSave(
-        flax.serialization.to_state_dict(state)))
+        flax.serialization.to_state_dict(state)),
+                      custom_metadata={'sha256': digest(state)})
     logging.info('Saving checkpoint of step %d to %s.', step, self.directory)
     return True
 
@@ -130,8 +192,12 @@ class Checkpoints:
     restored = self.manager.restore(step,
                                     args=ocp.args.StandardRestore(target))
     state = flax.serialization.from_state_dict(template, restored)
-    if not all(np.all(np.isfinite(x)) for x in jax.tree.leaves(state)
-               if np.issubdtype(np.asarray(x).dtype, np.floating)):
+    expected = (self.manager.metadata(step).custom_metadata or {}).get(
+        'sha256')
+    if expected is not None and digest(state) != expected:
+      raise ValueError(f'the arrays of {self.path(step)} do not match the '
+                       'digest saved with them')
+    if not is_finite(state):
       raise ValueError(f'non-finite values in {self.path(step)}')
     logging.info('Restored checkpoint of step %d from %s.', step,
                  self.directory)
@@ -148,12 +214,17 @@ class Checkpoints:
       except errors.CheckpointError:
         raise
       except Exception as e:  # pylint: disable=broad-except
+        if _is_transient(e):
+          raise errors.CheckpointError(
+              f'reading {self.path(step)} failed with an error that may pass '
+              f'({type(e).__name__}: {_first_line(e)}); nothing was changed: '
+              'run the same command again.') from None
         logging.warning('Checkpoint %s is unreadable (%s: %s); trying the '
                         'previous one.', self.path(step), type(e).__name__,
-                        str(e).splitlines()[0][:200] if str(e) else '')
+                        _first_line(e))
         unreadable.append(step)
         continue
-      if unreadable:
+      if unreadable and not self.read_only:
         self._set_aside(unreadable)
       return state
     if steps:

@@ -6,9 +6,13 @@ field that does not exist are rejected by ml_collections.
 
 Fields (defaults in brackets):
 
-* ``seed`` [0]: root seed for parameters, noise and data order.
+* ``seed`` [0]: root seed for parameters, noise and data order (an integer
+  in [0, 2**32)). Every number of a config must be finite and fit in
+  float32.
 * ``parallel`` ['auto']: ``'pmap'`` over all local devices, ``'jit'`` on one,
-  ``'auto'`` = pmap when there is more than one local device.
+  ``'auto'`` = pmap when there is more than one local device or more than
+  one process (one device per process included); ``'jit'`` is refused in a
+  multi-process run (each process would train a model of its own).
 * ``data.*``: see ``ganjax.data``. ``data.path`` [None]: the folder (or
   prepared TFDS directory) of ``data.name='image_folder'``;
   ``data.on_device`` [False]: keep the whole dataset on the device(s) and
@@ -53,7 +57,8 @@ Fields (defaults in brackets):
   a fresh real batch; ``train.g_steps`` [1]: G updates per step, after
   them;
   ``train.log_every``, ``train.checkpoint_every``, ``train.sample_every``:
-  intervals in steps; ``train.num_samples`` [64]: samples in the picture;
+  intervals in steps; ``train.num_samples`` [64]: samples in the picture
+  (at most 10,000);
   ``train.max_checkpoints`` [3]: checkpoints kept;
   ``train.steps_per_dispatch`` [1]: training steps compiled into one
   ``lax.scan`` dispatch (fewer host round trips for small models; every
@@ -165,18 +170,52 @@ def _fail(field: str, value, allowed: str) -> None:
                            f'{allowed}.')
 
 
+# The most samples a training picture may hold (more is no picture, and
+# generating them at once can exhaust the device's memory).
+MAX_PICTURE_SAMPLES = 10_000
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _is_int(value) -> bool:
+  return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_numbers(node, prefix: str = '') -> None:
+  """Every number of the config is finite and fits in float32."""
+  for key in node.keys():
+    value = node[key]
+    field = f'{prefix}{key}'
+    if isinstance(value, (ml_collections.ConfigDict, dict)):
+      _check_numbers(value, field + '.')
+      continue
+    for v in value if isinstance(value, (tuple, list)) else (value,):
+      if (isinstance(v, (int, float)) and not isinstance(v, bool) and
+          not abs(v) <= _FLOAT32_MAX):
+        _fail(field, value, 'use a finite number within float32\'s range '
+              '(|x| <= 3.4e38)')
+
+
 def validate(config: ml_collections.ConfigDict) -> None:
   """Raises ``ConfigError`` naming the first bad field, before compiling."""
+  _check_numbers(config)
+  for field in ('seed', 'eval.seed'):
+    value = config.seed if field == 'seed' else config.eval.get('seed', 0)
+    if not _is_int(value) or not 0 <= value < 2**32:
+      _fail(field, value, 'use an integer in [0, 2**32)')
   t = config.train
   for field in ('steps', 'batch_size', 'log_every', 'checkpoint_every',
                 'sample_every', 'num_samples', 'max_checkpoints',
                 'steps_per_dispatch'):
     value = t[field]
-    if not isinstance(value, int) or value <= 0:
+    if not _is_int(value) or value <= 0:
       _fail(f'train.{field}', value, 'use a positive integer')
-  if not isinstance(t.n_critic, int) or t.n_critic < 1:
+  if t.num_samples > MAX_PICTURE_SAMPLES:
+    _fail('train.num_samples', t.num_samples,
+          f'a picture holds at most {MAX_PICTURE_SAMPLES:,} samples; draw '
+          'more with launch.py --mode=sample --num=N --npy')
+  if not _is_int(t.n_critic) or t.n_critic < 1:
     _fail('train.n_critic', t.n_critic, 'use an integer >= 1')
-  if not isinstance(t.g_steps, int) or t.g_steps < 1:
+  if not _is_int(t.g_steps) or t.g_steps < 1:
     _fail('train.g_steps', t.g_steps, 'use an integer >= 1')
   if config.loss.gp_weight < 0:
     _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')

@@ -1,9 +1,14 @@
 """Placing the step on devices: ``jax.pmap`` over all local devices, or
 ``jax.jit`` on one.
 
-``config.parallel``: ``'auto'`` (pmap when there is more than one local
-device, else jit), ``'pmap'`` or ``'jit'``. The same ``steps.train_step``
-compiles under both; only the state's and batch's layout differ:
+``config.parallel``: ``'auto'`` (pmap when there is more than one device in
+the run, else jit), ``'pmap'`` or ``'jit'``. In a multi-process run
+``'auto'`` is pmap even with one device per process (one GPU per task, as
+``srun`` starts them): pmap maps over the local devices and its collectives
+span every process's devices, so gradients are averaged over all of them;
+``'jit'`` is refused there, since each process would train a model of its
+own. The same ``steps.train_step`` compiles under both; only the state's
+and batch's layout differ:
 
 * jit: state as is, batch ``[n_critic, batch, ...]``;
 * pmap: state replicated with a leading device axis, batch
@@ -63,11 +68,19 @@ def sync_processes(name: str, timeout_s: int = 600) -> None:
 
 
 def resolve_mode(mode: str) -> str:
+  """``'pmap'`` or ``'jit'`` for ``config.parallel``, decided on the whole
+  run: several processes always mean pmap (see the module docstring)."""
   if mode not in MODES:
     raise errors.ConfigError(f'config.parallel={mode!r} is not allowed; '
                              f'choose one of {list(MODES)}.')
+  processes = jax.process_count()
+  if processes > 1 and mode == 'jit':
+    raise errors.ConfigError(
+        f"config.parallel='jit' cannot be used in a run of {processes} "
+        "processes: jit runs on this process's devices alone, so each "
+        "process would train a model of its own; use 'auto' or 'pmap'.")
   if mode == 'auto':
-    return 'pmap' if jax.local_device_count() > 1 else 'jit'
+    return 'pmap' if processes > 1 or jax.local_device_count() > 1 else 'jit'
   return mode
 
 

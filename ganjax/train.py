@@ -12,7 +12,9 @@ Workdir layout: ``checkpoints/`` (Orbax), ``samples/step_<N>.png``,
 TensorBoard event files, ``metrics.jsonl`` (one JSON object per evaluation,
 with ``step``), ``loss_curves.png`` (D and G losses),
 ``train_metrics.jsonl`` (the training scalars of every log point),
-``config.json`` (the resolved config).
+``config.json`` (the resolved config) and ``config_history.json`` (every
+start and resume; ``ganjax.workdir``). A run holds the workdir's lock, and
+a resume must learn what the workdir's config learns.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
 import threading
 from typing import Callable
 
@@ -30,31 +31,13 @@ import ml_collections
 import numpy as np
 from absl import logging
 from clu import metric_writers, parameter_overview, periodic_actions
+from jax.experimental import multihost_utils
 
 from ganjax import (checkpoint, class_samples, config_lib, data, errors,
                     evaluate, parallel, state as state_lib, steps, truncation,
                     visualize)
+from ganjax import workdir as workdir_lib
 from ganjax.state import GAN, GANState
-
-
-def prepare_workdir(workdir: str) -> str:
-  """Creates ``workdir`` and proves it writable, or says why it is not."""
-  workdir = os.path.abspath(workdir)
-  try:
-    os.makedirs(workdir, exist_ok=True)
-    # A file of its own, so processes of one run can probe at once.
-    with tempfile.TemporaryFile(dir=workdir, prefix='.ganjax_write_test'):
-      pass
-  except OSError as e:
-    raise errors.WorkdirError(
-        f'workdir {workdir} is not writable ({e.strerror}); choose another '
-        f'with --workdir.') from None
-  return workdir
-
-
-def write_config(config: ml_collections.ConfigDict, workdir: str) -> None:
-  with open(os.path.join(workdir, 'config.json'), 'w') as f:
-    f.write(config.to_json_best_effort(indent=2, sort_keys=True))
 
 
 def build(config: ml_collections.ConfigDict, mode: str = 'jit'):
@@ -127,12 +110,18 @@ def plot_loss_curves(workdir: str, title: str = '') -> str | None:
   path = os.path.join(workdir, TRAIN_METRICS)
   if not os.path.exists(path):
     return None
-  by_step = {}
+  by_step, malformed = {}, 0
   with open(path) as f:
     for line in f:
       if line.strip():
-        record = json.loads(line)
-        by_step[record['step']] = record
+        try:
+          record = json.loads(line)
+          by_step[int(record['step'])] = record
+        except (ValueError, KeyError, TypeError):
+          malformed += 1
+  if malformed:
+    logging.warning('Skipped %d malformed line(s) of %s in the loss curves.',
+                    malformed, path)
   if not by_step:
     return None
   out = os.path.join(workdir, 'loss_curves.png')
@@ -153,25 +142,74 @@ class Interrupted(errors.GanjaxError):
 
 
 class _StopSignals:
-  """Turns SIGTERM (preemption) and SIGINT (Ctrl-C) into a flag that the
-  loop reads after each step, so it can save before exiting. A second
-  signal while saving is handled as usual (the process stops)."""
+  """Turns SIGTERM (preemption) and SIGINT (Ctrl-C) into a stop that the
+  loop asks for once after each dispatch (``now()``), so it can save before
+  exiting; ``signum`` is then the signal to report. A second signal while
+  saving is handled as usual (the process stops).
+
+  A multi-process run must stop every process after the same dispatch: one
+  that stops alone waits for ever in the save's barrier, the others in the
+  step's next collective. There ``now()`` asks JAX's preemption sync point
+  (``multihost_utils.reached_preemption_sync_point``, a local check: no
+  device read, no message): JAX's own SIGTERM handler, installed by
+  ``jax.distributed.initialize`` and so left in place here, tells the
+  coordination service, which sets the stop one step after the furthest
+  process, the same on all. SIGINT is passed on to it as a SIGTERM of this
+  process. Every process then reports SIGTERM (exit status 143), but one
+  that had a SIGINT itself (130); further SIGTERMs are ignored there (a
+  process killed while saving would leave the others waiting).
+
+  The sync point's ids are the step numbers, each step of a dispatch in
+  turn (they must grow by 1 a call): Orbax asks it too, with the step it
+  saves, which is then the last id already given.
+  """
 
   SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
   def __init__(self):
-    self.signum = None
+    self.signum = None  # Set by now() when the loop is to stop.
+    self._received = None  # The signal this process caught.
+    self._agree = False  # Stop where all processes agree (JAX's sync point).
+    self._first = True
     self._previous = {}
 
   def _handle(self, signum, frame):
     del frame
-    self.signum = signum
+    self._received = signum
     for sig, handler in self._previous.items():
       signal.signal(sig, handler)
+    if self._agree:  # A SIGINT: a preemption notice for JAX's handler.
+      os.kill(os.getpid(), signal.SIGTERM)
+
+  def now(self, step: int, size: int) -> bool:
+    """Whether to save and stop after the dispatch of steps ``step - size +
+    1 .. step``. Ask exactly once per dispatch, on every process."""
+    if self._agree:
+      ids = list(range(step - size + 1, step + 1))
+      if self._first and ids[0] > 1:
+        # A notice before any process asked sets the sync point at 1.
+        ids.insert(0, 1)
+      self._first = False
+      reached = [multihost_utils.reached_preemption_sync_point(i)
+                 for i in ids]  # Every id, in turn.
+      if any(reached):
+        self.signum = self._received or signal.SIGTERM
+    elif self._received is not None:
+      self.signum = self._received
+    return self.signum is not None
 
   def __enter__(self):
+    signals = self.SIGNALS
+    if jax.process_count() > 1:
+      try:  # Raises if the service is off (0: no id asked yet).
+        multihost_utils.reached_preemption_sync_point(0)
+        self._agree, signals = True, (signal.SIGINT,)
+      except RuntimeError:
+        logging.warning('jax_enable_preemption_service is off: a SIGTERM or '
+                        'SIGINT that does not reach every process at the '
+                        'same step can hang the run.')
     if threading.current_thread() is threading.main_thread():
-      for sig in self.SIGNALS:
+      for sig in signals:
         self._previous[sig] = signal.signal(sig, self._handle)
     return self
 
@@ -181,14 +219,50 @@ class _StopSignals:
     self._previous = {}
 
 
+def _non_finite(what: str, step: int, ckpts: checkpoint.Checkpoints):
+  ckpts.wait()
+  return NonFiniteError(
+      f'non-finite {what} by step {step}; stopped without saving it. The '
+      f'last good checkpoint is step {ckpts.latest_step()} in '
+      f'{ckpts.directory}; lower the learning rates or check the data.')
+
+
 def _check_finite(scalars: dict, step: int, ckpts: checkpoint.Checkpoints):
   if not all(np.isfinite(v) for v in scalars.values()):
     bad = sorted(k for k, v in scalars.items() if not np.isfinite(v))
+    raise _non_finite(', '.join(bad), step, ckpts)
+
+
+def _save(ckpts: checkpoint.Checkpoints, host: GANState, step: int) -> None:
+  """Saves ``host`` unless it holds a NaN or Inf (the losses read before
+  an update cannot tell)."""
+  if not checkpoint.is_finite(host):
+    raise _non_finite('parameters or statistics', step, ckpts)
+  ckpts.save(host)
+
+
+def _io_error(e: OSError, workdir: str, step: int,
+              ckpts: checkpoint.Checkpoints) -> errors.WorkdirError:
+  try:
     ckpts.wait()
-    raise NonFiniteError(
-        f'non-finite {", ".join(bad)} by step {step}; stopped without saving '
-        f'it. The last good checkpoint is step {ckpts.latest_step()} in '
-        f'{ckpts.directory}; lower the learning rates or check the data.')
+  except Exception:  # pylint: disable=broad-except
+    pass  # The save of this step failed too; the latest complete one counts.
+  where = f': {e.filename}' if e.filename else ''
+  return errors.WorkdirError(
+      f'writing in {workdir} failed at step {step} ({e.strerror}{where}); '
+      f'the last checkpoint is step {ckpts.latest_step()} in '
+      f'{ckpts.directory}: free space or fix permissions, then run the same '
+      'command to resume.')
+
+
+def _quietly(fn: Callable, *args) -> None:
+  """Runs a last, optional write (loss curves) without masking the error
+  or exit status of the run."""
+  try:
+    fn(*args)
+  except Exception as e:  # pylint: disable=broad-except
+    logging.warning('%s failed: %s: %s', getattr(fn, '__name__', fn),
+                    type(e).__name__, e)
 
 
 def train_and_evaluate(
@@ -215,14 +289,28 @@ def train_and_evaluate(
   mode = parallel.resolve_mode(config.parallel)
   shape = data.data_shape(config)
   data.per_process_batch(config)  # Fails early on an indivisible batch.
-  workdir = prepare_workdir(workdir)
-  is_chief = jax.process_index() == 0
+  workdir = workdir_lib.prepare(workdir)
+  with workdir_lib.TrainingLock(workdir, jax.process_index()):
+    return _train_locked(config, workdir, mode, shape, progress)
 
+
+def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
+                  shape: tuple[int, ...],
+                  progress: Callable[[int, int, dict], None] | None
+                  ) -> GANState:
+  """``train_and_evaluate`` once the workdir is this run's."""
+  is_chief = jax.process_index() == 0
   gan = state_lib.build_gan(config, shape, parallel.axis_name(mode))
   state = state_lib.create_state(gan, config.seed)
   parallel.sync_processes('ganjax: training starts')
   ckpts = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints'),
                                  config.train.max_checkpoints)
+  if ckpts.all_steps():  # A resume: the same run, or nothing.
+    if os.path.exists(os.path.join(workdir, workdir_lib.CONFIG)):
+      workdir_lib.check_resume(config, workdir)
+    else:
+      logging.warning('%s has checkpoints but no %s: only the shapes of '
+                      'the state can be checked.', workdir, workdir_lib.CONFIG)
   state = ckpts.restore_latest_good(state) or state
   start = int(state.step)
   total = config.train.steps
@@ -235,14 +323,14 @@ def train_and_evaluate(
   batches = parallel.device_stream(
       parallel.group_steps(data.make_stream(config, start), plan), mode,
       batch_axis=2)
+  # Built before compiling, so a bad eval config fails early.
+  evaluators = evaluate.build_evaluators(config, workdir) if is_chief else []
   if is_chief:
-    write_config(config, workdir)
+    workdir_lib.record_config(config, workdir, start)
     _log_parameter_overview(gan, state)
   logging.info('Training %s from step %d to %d on %d device(s) with %s.',
                config.data.name, start, total, jax.local_device_count(), mode)
 
-  # Built before compiling, so a bad eval config fails early.
-  evaluators = evaluate.build_evaluators(config, workdir) if is_chief else []
   writer = metric_writers.create_default_writer(workdir,
                                                 just_logging=not is_chief)
   train_steps = parallel.compile_multi_step(gan, mode)
@@ -256,8 +344,8 @@ def train_and_evaluate(
 
   sums, count = None, 0
   with _StopSignals() as stop:
+    step = start
     try:
-      step = start
       for size in plan:
         step += size
         with jax.profiler.StepTraceAnnotation('train', step_num=step):
@@ -270,10 +358,10 @@ def train_and_evaluate(
           for done in range(step - size + 1, step + 1):
             hook(done)
         last = step == total
-        checkpoint_now = (step % config.train.checkpoint_every == 0 or last
-                          or stop.signum is not None)
-        # Metrics are also read before every checkpoint: a non-finite
-        # state is never saved.
+        checkpoint_now = (stop.now(step, size)  # First: asked every time.
+                          or step % config.train.checkpoint_every == 0 or last)
+        # Metrics are also read before every checkpoint: a run that
+        # diverged stops there.
         if step % config.train.log_every == 0 or checkpoint_now:
           scalars = {k: float(v) / count
                      for k, v in jax.device_get(one_copy(sums)).items()}
@@ -285,6 +373,13 @@ def train_and_evaluate(
                           {'step': step, **scalars})
           if progress is not None:
             progress(step, total, scalars)
+        evaluate_now = evaluators and ((every and step % every == 0) or last)
+        # The checkpoint first: a picture or evaluation that fails loses
+        # nothing trained.
+        if checkpoint_now or evaluate_now:
+          host = parallel.host_state(device_state, mode)
+          if checkpoint_now:
+            _save(ckpts, host, step)
         if is_chief and (step % config.train.sample_every == 0 or last):
           host_state = one_copy(device_state)
           z_fixed, y_fixed = fixed_latents(gan, config, host_state)
@@ -300,14 +395,9 @@ def train_and_evaluate(
                                os.path.join(workdir, 'samples',
                                             f'classes_{step:07d}.png'),
                                title=f'{config.data.name}, step {step}')
-        evaluate_now = evaluators and ((every and step % every == 0) or last)
-        if checkpoint_now or evaluate_now:
-          host = parallel.host_state(device_state, mode)
-          if checkpoint_now:
-            ckpts.save(host)
-          if evaluate_now:
-            evaluate.run_evaluators(evaluators, gan, host, step, workdir,
-                                    writer)
+        if evaluate_now:
+          evaluate.run_evaluators(evaluators, gan, host, step, workdir,
+                                  writer)
         if stop.signum is not None:
           ckpts.wait()
           name = signal.Signals(stop.signum).name
@@ -315,11 +405,15 @@ def train_and_evaluate(
               f'{name} received: saved a checkpoint of step {step} in '
               f'{ckpts.directory}; run the same command again to resume.',
               stop.signum)
+    except errors.GanjaxError:
+      raise
+    except OSError as e:
+      raise _io_error(e, workdir, step, ckpts) from None
     finally:
-      writer.flush()
+      _quietly(writer.flush)
       ckpts.close()
       if is_chief:
-        plot_loss_curves(workdir, config.data.name)
+        _quietly(plot_loss_curves, workdir, config.data.name)
 
   if start >= total:
     logging.info('Nothing to train: the checkpoint is at step %d >= '

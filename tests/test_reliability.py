@@ -150,6 +150,9 @@ def test_incompatible_checkpoint_is_refused_before_training(tmp_path):
   config, _ = _trained(tmp_path, steps=2, every=2)
   config.model.generator.hidden = (64, 64, 64)
   config.train.steps = 4
+  # The workdir's config.json refuses this first (test_workdir_safety.py);
+  # without it, the checkpoint's shapes still do.
+  os.remove(tmp_path / 'config.json')
   with pytest.raises(errors.CheckpointError) as info:
     train.train_and_evaluate(config, str(tmp_path))
   message = str(info.value)
@@ -159,6 +162,7 @@ def test_incompatible_checkpoint_is_refused_before_training(tmp_path):
   # Another optimizer is another state too.
   config, _ = _trained(tmp_path / 'b', steps=2, every=2)
   config.optim.d.name = 'sgd'
+  os.remove(tmp_path / 'b' / 'config.json')
   with pytest.raises(errors.CheckpointError, match='d_opt_state'):
     train.train_and_evaluate(config, str(tmp_path / 'b'))
 
@@ -171,6 +175,9 @@ def test_nan_stops_at_the_next_log_point_and_is_never_saved(tmp_path):
   good = train.train_and_evaluate(config, str(tmp_path))
   config.train.steps = 60
   config.optim.d.learning_rate = 1e38  # Diverges at once.
+  # A resume may not change the learning rate; without config.json only
+  # the state's shapes are checked.
+  os.remove(tmp_path / 'config.json')
   with pytest.raises(train.NonFiniteError) as info:
     train.train_and_evaluate(config, str(tmp_path))
   message = str(info.value)
@@ -242,9 +249,9 @@ def test_unwritable_workdir(tmp_path):
 def test_full_workdir(tmp_path):
   def full_disk(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-  with mock.patch('tempfile.TemporaryFile', full_disk):
+  with mock.patch('tempfile.mkstemp', full_disk):
     with pytest.raises(errors.WorkdirError, match='No space left on device'):
-      train.prepare_workdir(str(tmp_path))
+      train.workdir_lib.prepare(str(tmp_path))
   assert os.listdir(tmp_path) == []
 
 

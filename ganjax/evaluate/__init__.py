@@ -18,12 +18,13 @@ from ganjax.evaluate.evaluators import (
     Evaluator, Gaussian1DEvaluator, MixtureEvaluator, RealData,
     build_evaluators, default_cache_dir, discriminator_mean, evaluator_names,
     generate_samples, read_metrics, run_evaluators, validate)
-from ganjax.evaluate.workdir import (evaluate_workdir, load_config,
-                                     load_workdir, sample_from_workdir)
+from ganjax.evaluate.workdir import (check_num, evaluate_workdir,
+                                     load_config, load_workdir,
+                                     sample_from_workdir)
 
 __all__ = [
     'EVALUATORS', 'METRICS_FILE', 'ClassifierEvaluator',
-    'EquilibriumEvaluator', 'Evaluator', 'Gaussian1DEvaluator',
+    'EquilibriumEvaluator', 'Evaluator', 'Gaussian1DEvaluator', 'check_num',
     'MixtureEvaluator', 'RealData', 'build_evaluators', 'classifier',
     'default_cache_dir', 'discriminator_mean', 'evaluate_workdir',
     'evaluator_names', 'generate_samples', 'load_config', 'load_workdir',

@@ -295,6 +295,20 @@ class ClassifierEvaluator(Evaluator):
     self.shape = data.data_shape(config)
     self.model = self.params = None
     self.trained_now = False
+    self._check_test_split()
+
+  def _check_test_split(self) -> None:
+    """The held-out split must exist: said now, not at the first
+    evaluation (an image folder often has only ``train``)."""
+    info = _builder_info(self.config)
+    splits = sorted(info.splits.keys()) if info is not None else []
+    split = self.config.eval.test_split
+    if splits and split not in splits:
+      raise errors.ConfigError(
+          f'config.eval.test_split={split!r} is not a split of '
+          f'{self.config.data.name!r} (it has {splits}): set '
+          '--config.eval.test_split to one of them, or choose other '
+          'evaluators, e.g. --config.eval.evaluators=equilibrium.')
 
   @property
   def cache_path(self) -> str:

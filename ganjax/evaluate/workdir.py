@@ -4,62 +4,32 @@ metrics from it (what ``launch.py --mode=sample`` / ``--mode=eval`` run).
 
 from __future__ import annotations
 
-import json
 import os
 
 import jax
 import ml_collections
 import numpy as np
 
-from ganjax import (checkpoint, config_lib, data, errors, truncation,
-                    visualize)
+from ganjax import checkpoint, data, errors, truncation, visualize
+from ganjax.workdir import load_config
 from ganjax.evaluate import evaluators as evaluators_lib
 from ganjax.state import GAN, GANState
-
-
-def _fill_defaults(loaded: ml_collections.ConfigDict,
-                   defaults: ml_collections.ConfigDict) -> None:
-  """Adds the fields of ``defaults`` missing from ``loaded`` (e.g. the
-  ``eval`` section of a run trained before it existed); keeps every loaded
-  value."""
-  for key in defaults.keys():
-    value = defaults[key]
-    if key not in loaded:
-      loaded[key] = copy_value(value)
-    elif (isinstance(value, ml_collections.ConfigDict) and
-          isinstance(loaded[key], ml_collections.ConfigDict) and
-          key not in ('generator', 'discriminator')):
-      _fill_defaults(loaded[key], value)
-
-
-def copy_value(value):
-  if isinstance(value, ml_collections.ConfigDict):
-    return ml_collections.ConfigDict(value.to_dict())
-  return value
-
-
-def load_config(workdir: str) -> ml_collections.ConfigDict:
-  """``workdir/config.json`` (written by training) as a ConfigDict, with
-  fields added since the run was trained set to their defaults."""
-  path = os.path.join(workdir, 'config.json')
-  if not os.path.exists(path):
-    raise errors.WorkdirError(
-        f'{os.path.abspath(workdir)} holds no config.json: it is not a '
-        'ganjax workdir (train one first with launch.py).')
-  with open(path) as f:
-    config = ml_collections.ConfigDict(json.load(f))
-  _fill_defaults(config, config_lib.base_config())
-  return config
 
 
 def load_workdir(workdir: str, step: int | None = None
                  ) -> tuple[ml_collections.ConfigDict, GAN, GANState]:
   """The config, GAN spec and host state of ``workdir`` at its latest (or
-  the given) checkpoint."""
+  the given) checkpoint. Reads only: nothing in ``workdir`` is created,
+  moved or changed."""
   from ganjax import train as train_lib  # pylint: disable=g-import-not-at-top
+  workdir = os.path.expanduser(workdir)
   config = load_config(workdir)
   gan, template = train_lib.build(config)
-  ckpts = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints'))
+  directory = os.path.join(workdir, 'checkpoints')
+  if not os.path.isdir(directory):
+    raise errors.CheckpointError(
+        f'{os.path.abspath(workdir)} has no checkpoint yet: train first.')
+  ckpts = checkpoint.Checkpoints(directory, read_only=True)
   try:
     if step is None:  # The newest readable one.
       state = ckpts.restore_latest_good(template)
@@ -95,10 +65,9 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
     (``..._num_<num>_truncation_<fraction>.png`` when the latents are
     truncated, so the two never overwrite each other).
   """
-  if not isinstance(num, int) or num < 1:
-    raise errors.ConfigError(f'num={num!r} is not allowed: use a positive '
-                             'integer.')
+  check_num(num)
   from ganjax import train as train_lib  # pylint: disable=g-import-not-at-top
+  workdir = os.path.expanduser(workdir)
   config, gan, state = load_workdir(workdir, step)
   gan = truncation.with_fraction(gan, jacobian_truncation)
   labels = None
@@ -114,21 +83,36 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
                         f'sample_step_{at:07d}_seed_{seed}_num_{num}'
                         + (f'_truncation_{gan.jacobian_truncation:g}'
                            if gan.jacobian_truncation else '') + '.png')
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   title = f'{config.data.name}, step {at}'
-  if data.is_image(config):
-    value_range = tuple(config.data.value_range)
-    grid = (visualize.class_grid(samples, gan.num_classes, value_range)
-            if gan.num_classes else visualize.image_grid(samples, value_range))
-    visualize.save_image(path, grid)
-  elif gan.num_classes and samples.shape[-1] == 2:
-    visualize.scatter_2d_by_class(path, samples, labels,
-                                  data.toy_distribution(config).means, title)
-  else:
-    train_lib.save_samples(config, samples, path, title=title)
-  if npy:
-    np.save(os.path.splitext(path)[0] + '.npy', samples)
+  try:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if data.is_image(config):
+      value_range = tuple(config.data.value_range)
+      grid = (visualize.class_grid(samples, gan.num_classes, value_range)
+              if gan.num_classes else
+              visualize.image_grid(samples, value_range))
+      visualize.save_image(path, grid)
+    elif gan.num_classes and samples.shape[-1] == 2:
+      visualize.scatter_2d_by_class(path, samples, labels,
+                                    data.toy_distribution(config).means,
+                                    title)
+    else:
+      train_lib.save_samples(config, samples, path, title=title)
+    if npy:
+      np.save(os.path.splitext(path)[0] + '.npy', samples)
+  except OSError as e:
+    raise errors.WorkdirError(
+        f'cannot write the picture {os.path.abspath(path)} ({e.strerror}); '
+        'write it elsewhere with --output=PATH (ganjax.evaluate.'
+        'sample_from_workdir(..., path=PATH)).') from None
   return path
+
+
+def check_num(num) -> None:
+  """``num`` samples: a positive integer, or one line saying so."""
+  if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+    raise errors.ConfigError(f'num={num!r} is not allowed: use a positive '
+                             'integer.')
 
 
 def evaluate_workdir(workdir: str, step: int | None = None,
@@ -146,6 +130,7 @@ def evaluate_workdir(workdir: str, step: int | None = None,
   Returns:
     ``{'step': step, metric: value, ...}``.
   """
+  workdir = os.path.expanduser(workdir)
   config, gan, state = load_workdir(workdir, step)
   evaluators = evaluators_lib.build_evaluators(config, workdir)
   return evaluators_lib.run_evaluators(evaluators, gan, state,
