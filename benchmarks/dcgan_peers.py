@@ -23,7 +23,12 @@ so none competes with another for threads or memory:
   with ``n_critic=1`` (one D update, then one G update on fresh z).
   ``ganjax-plain`` is the same with ``fast_transpose=False`` and
   ``fast_conv=False`` (flax's own ``nn.ConvTranspose`` and ``nn.Conv``), to
-  show what the layers of ``ganjax.models.layers`` buy.
+  show what the layers of ``ganjax.models.layers`` buy. Both rows keep
+  ``train.update_scheme='alternating'`` (the figures of docs/BENCHMARKS.md).
+* ``ganjax-sim``: the same with ``train.update_scheme='simultaneous'``
+  (the config's default since issue 16): the tutorial's step, one G
+  forward and both gradients from it, so the same work per step as the
+  TensorFlow and PyTorch rows.
 
 All at batch ``--batch`` of 28x28x1 images drawn once and already in the
 framework's memory (device), noise drawn inside the step. Each timed run is
@@ -60,7 +65,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULT = 'RESULT '
-FRAMEWORKS = ('tf', 'torch', 'ganjax', 'ganjax-plain')
+FRAMEWORKS = ('tf', 'torch', 'ganjax', 'ganjax-plain', 'ganjax-sim')
 LATENT = 100
 
 
@@ -136,77 +141,11 @@ def worker_peak(args):
 
 def worker_tf(args):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tensorflow.keras import layers  # pylint: disable=g-import-not-at-top
-
-  # The tutorial's models, verbatim.
-  def make_generator_model():
-    model = tf.keras.Sequential()
-    model.add(layers.Input((LATENT,)))
-    model.add(layers.Dense(7 * 7 * 256, use_bias=False))
-    model.add(layers.BatchNormalization())
-    model.add(layers.LeakyReLU())
-    model.add(layers.Reshape((7, 7, 256)))
-    model.add(layers.Conv2DTranspose(128, (5, 5), strides=(1, 1),
-                                     padding='same', use_bias=False))
-    model.add(layers.BatchNormalization())
-    model.add(layers.LeakyReLU())
-    model.add(layers.Conv2DTranspose(64, (5, 5), strides=(2, 2),
-                                     padding='same', use_bias=False))
-    model.add(layers.BatchNormalization())
-    model.add(layers.LeakyReLU())
-    model.add(layers.Conv2DTranspose(1, (5, 5), strides=(2, 2),
-                                     padding='same', use_bias=False,
-                                     activation='tanh'))
-    return model
-
-  def make_discriminator_model():
-    model = tf.keras.Sequential()
-    model.add(layers.Input((28, 28, 1)))
-    model.add(layers.Conv2D(64, (5, 5), strides=(2, 2), padding='same'))
-    model.add(layers.LeakyReLU())
-    model.add(layers.Dropout(0.3))
-    model.add(layers.Conv2D(128, (5, 5), strides=(2, 2), padding='same'))
-    model.add(layers.LeakyReLU())
-    model.add(layers.Dropout(0.3))
-    model.add(layers.Flatten())
-    model.add(layers.Dense(1))
-    return model
-
-  generator = make_generator_model()
-  discriminator = make_discriminator_model()
-  cross_entropy = tf.keras.losses.BinaryCrossentropy(from_logits=True)
-
-  def discriminator_loss(real_output, fake_output):
-    real_loss = cross_entropy(tf.ones_like(real_output), real_output)
-    fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
-    return real_loss + fake_loss
-
-  def generator_loss(fake_output):
-    return cross_entropy(tf.ones_like(fake_output), fake_output)
-
-  generator_optimizer = tf.keras.optimizers.Adam(1e-4)
-  discriminator_optimizer = tf.keras.optimizers.Adam(1e-4)
+  import tf_dcgan_tutorial  # pylint: disable=g-import-not-at-top
+  generator, discriminator = tf_dcgan_tutorial.models(tf)
   batch_size = args.batch
-
-  @tf.function
-  def train_step(images):
-    noise = tf.random.normal([batch_size, LATENT])
-    with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
-      generated_images = generator(noise, training=True)
-      real_output = discriminator(images, training=True)
-      fake_output = discriminator(generated_images, training=True)
-      gen_loss = generator_loss(fake_output)
-      disc_loss = discriminator_loss(real_output, fake_output)
-    gradients_of_generator = gen_tape.gradient(
-        gen_loss, generator.trainable_variables)
-    gradients_of_discriminator = disc_tape.gradient(
-        disc_loss, discriminator.trainable_variables)
-    generator_optimizer.apply_gradients(
-        zip(gradients_of_generator, generator.trainable_variables))
-    discriminator_optimizer.apply_gradients(
-        zip(gradients_of_discriminator, discriminator.trainable_variables))
-    return gen_loss, disc_loss
-
+  train_step = tf_dcgan_tutorial.make_train_step(tf, generator, discriminator,
+                                                 batch_size)
   images = tf.random.uniform([batch_size, 28, 28, 1], -1.0, 1.0)
   t = time.perf_counter()
   out = train_step(images)
@@ -331,7 +270,8 @@ def time_eager_step(step, last, args) -> dict:
   return {'seconds_per_step': median, 'runs': runs, 'first_step_s': first}
 
 
-def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None):
+def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None,
+                update_scheme: str = 'alternating'):
   sys.path.insert(0, ROOT)
   from ganjax import state as state_lib  # pylint: disable=g-import-not-at-top
   import importlib.util  # pylint: disable=g-import-not-at-top
@@ -342,6 +282,7 @@ def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None):
   config = module.get_config()
   config.train.n_critic = 1
   config.train.batch_size = batch
+  config.train.update_scheme = update_scheme
   # fast=False: flax's own nn.ConvTranspose and nn.Conv throughout.
   config.model.generator = dict(config.model.generator,
                                 fast_transpose=fast_transpose)
@@ -423,12 +364,14 @@ def time_jax_step(step, state, batch, args) -> dict:
           'xla_flops': _flops(compiled.cost_analysis())}
 
 
-def worker_ganjax(args, fast_transpose: bool = True):
+def worker_ganjax(args, fast_transpose: bool = True,
+                  update_scheme: str = 'alternating'):
   import jax  # pylint: disable=g-import-not-at-top
   import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
   sys.path.insert(0, ROOT)
   from ganjax import parallel, state as state_lib  # pylint: disable=g-import-not-at-top
-  _, gan = _ganjax_gan(fast_transpose, args.batch, args.ganjax_dtype)
+  _, gan = _ganjax_gan(fast_transpose, args.batch, args.ganjax_dtype,
+                       update_scheme)
   state = parallel.place_state(state_lib.create_state(gan, 0), 'jit')
   batch = jax.device_put({
       'x': jax.random.uniform(jax.random.PRNGKey(1),
@@ -438,12 +381,13 @@ def worker_ganjax(args, fast_transpose: bool = True):
   timed = time_jax_step(parallel.compile_step(gan, 'jit'), state, batch,
                         args)
   # Useful FLOPs: the same step with nn.ConvTranspose (no zero taps).
-  _, plain = _ganjax_gan(False, args.batch, args.ganjax_dtype)
+  _, plain = _ganjax_gan(False, args.batch, args.ganjax_dtype, update_scheme)
   useful = _lowered_flops(parallel.compile_step(plain, 'jit').lower(
       state_lib.create_state(plain, 0), batch))
   result = {**timed, 'useful_flops': useful, 'version': jax.__version__,
             'threads': jax_backend_label()}
-  if fast_transpose and 'ganjax' in args.only.split(','):
+  if (fast_transpose and update_scheme == 'alternating' and
+      'ganjax' in args.only.split(',')):
     result['tutorial_flops'] = tutorial_step_flops(args.batch)
   return result
 
@@ -473,6 +417,8 @@ WORKERS = {
     'torch': worker_torch,
     'ganjax': worker_ganjax,
     'ganjax-plain': lambda args: worker_ganjax(args, fast_transpose=False),
+    'ganjax-sim': lambda args: worker_ganjax(args,
+                                             update_scheme='simultaneous'),
 }
 
 
@@ -612,7 +558,8 @@ def print_table(results: dict, args) -> None:
   tutorial_flops = gj.get('tutorial_flops')
   names = {'tf': 'TensorFlow (tf.function)', 'torch': 'PyTorch (eager)',
            'ganjax': 'ganjax (compile_step)',
-           'ganjax-plain': 'ganjax, flax conv layers'}
+           'ganjax-plain': 'ganjax, flax conv layers',
+           'ganjax-sim': 'ganjax, simultaneous step'}
   print()
   print(f'{"":28s} {"images/s":>9s} {"ms/step":>8s} {"1st step s":>10s} '
         f'{"peak MiB":>9s} {"GFLOP/step":>10s} {"GFLOP/s":>8s} '
@@ -645,6 +592,11 @@ def print_table(results: dict, args) -> None:
     for key in ('tf', 'torch', 'ganjax-plain'):
       if key in rates:
         print(f'ganjax / {names[key]}: {rates["ganjax"] / rates[key]:.2f}x')
+  if 'ganjax-sim' in rates:
+    for key in ('tf', 'torch'):
+      if key in rates:
+        print(f'ganjax, simultaneous / {names[key]} (same work per step): '
+              f'{rates["ganjax-sim"] / rates[key]:.2f}x')
     peers = [rates[k] for k in ('tf', 'torch') if k in rates]
     if peers:
       print(f'ganjax / faster peer: {rates["ganjax"] / max(peers):.2f}x '

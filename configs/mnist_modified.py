@@ -22,8 +22,9 @@ modifies is the TensorFlow tutorial DCGAN, ``configs/mnist_dcgan.py``.
   logits).
 * "We keep the parameter/hyper-parameters as the baseline model": binary
   cross-entropy (G non-saturating, as the tutorial), Adam 1e-4, batch 256,
-  z ~ N(0, I) of size 100, images in [-1, 1]; 100 epochs = 100 * 60,000 /
-  256 = 23,438 steps.
+  z ~ N(0, I) of size 100, images in [-1, 1], the tutorial's simultaneous
+  update of G and D (``train.update_scheme``, from ``mnist_dcgan``); 100
+  epochs = 100 * 60,000 / 256 = 23,438 steps.
 
 Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST in this
 environment): an estimate is 10-20 minutes on one current GPU, hours on a

@@ -21,7 +21,9 @@ digits" (``svhn_cropped``, 73,257 training images), converted to grayscale
   51,264 = 5*5*32*64 + 64 (5x5), 73,856 = 3*3*64*128 + 128 (3x3); stride
   1 and 'same' padding (each conv keeps its input size).
 * Epoch 100, binary cross-entropy (G non-saturating), Adam 1e-4, batch
-  256 (the tutorial's), z ~ N(0, I) of size 100. 100 epochs = 100 *
+  256 (the tutorial's), z ~ N(0, I) of size 100; G and D updated
+  simultaneously from one forward pass, as the tutorial's ``train_step``
+  the report trains with (``train.update_scheme='simultaneous'``). 100 epochs = 100 *
   73,257 / 256 = 28,616 steps.
 
 Needs ``svhn_cropped`` prepared by TFDS. Not timed here (no GPU, no SVHN
@@ -44,6 +46,7 @@ def get_config():
   config.optim = config_lib.base_config().optim   # Adam, betas 0.9/0.999
   config.optim.g.learning_rate = config.optim.d.learning_rate = 1e-4
   config.train.n_critic = 1
+  config.train.update_scheme = 'simultaneous'   # the tutorial's train_step
   config.train.steps = 28_616
   config.train.log_every = 100
   config.train.checkpoint_every = 2_000

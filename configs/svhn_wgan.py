@@ -38,6 +38,7 @@ def get_config():
     opt.learning_rate = 1e-4
     opt.b1, opt.b2 = 0.5, 0.9
   config.train.n_critic = 5
+  config.train.update_scheme = 'alternating'   # WGAN-GP's Algorithm 1
   config.train.steps = 5_720
   config.train.batch_size = 256
   config.train.log_every = 50

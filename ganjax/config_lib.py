@@ -17,7 +17,8 @@ Fields (defaults in brackets):
   prepared TFDS directory) of ``data.name='image_folder'``;
   ``data.on_device`` [False]: keep the whole dataset on the device(s) and
   draw batches there (small datasets; ``ganjax.data.on_device``).
-* ``model.latent_dim`` [100], ``model.latent_dist`` ['normal' or 'uniform'],
+* ``model.latent_dim`` [100], ``model.latent_dist`` ['normal'; 'uniform':
+  U(-1, 1); 'uniform01': U[0, 1), ``torch.rand`` as seed 003's code],
   ``model.num_classes`` [0]: > 0 makes a class-conditional GAN (its
   generator and discriminator take ``labels``), ``model.ema_decay`` [0.0]:
   > 0 keeps an exponential moving average of G's weights, updated inside the
@@ -56,6 +57,11 @@ Fields (defaults in brackets):
   batch (all devices); ``train.n_critic`` [1]: D updates per step, each on
   a fresh real batch; ``train.g_steps`` [1]: G updates per step, after
   them;
+  ``train.update_scheme`` ['alternating']: ``'alternating'`` updates D and
+  then G against the updated D; ``'simultaneous'`` takes both gradients
+  from one forward pass and applies them together, as the TensorFlow DCGAN
+  tutorial's ``train_step`` (needs ``n_critic = g_steps = 1``; the field is
+  not called ``train.update``, which ``ConfigDict.update`` would shadow);
   ``train.log_every``, ``train.checkpoint_every``, ``train.sample_every``:
   intervals in steps; ``train.num_samples`` [64]: samples in the picture
   (at most 10,000);
@@ -142,6 +148,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.train.batch_size = 256
   c.train.n_critic = 1
   c.train.g_steps = 1
+  c.train.update_scheme = 'alternating'
   c.train.log_every = 100
   c.train.checkpoint_every = 1000
   c.train.sample_every = 1000
@@ -168,6 +175,25 @@ def base_config() -> ml_collections.ConfigDict:
 def _fail(field: str, value, allowed: str) -> None:
   raise errors.ConfigError(f'config.{field}={value!r} is not allowed: '
                            f'{allowed}.')
+
+
+UPDATES = ('alternating', 'simultaneous')
+
+
+def check_update(train: ml_collections.ConfigDict) -> None:
+  """``train.update_scheme`` is known, and 'simultaneous' has one D and one G
+  update per step (there is one forward pass to take them from)."""
+  update = train.get('update_scheme', 'alternating')
+  if update not in UPDATES:
+    _fail('train.update_scheme', update, f'choose one of {list(UPDATES)}')
+  if update == 'simultaneous' and (train.get('n_critic', 1) != 1 or
+                                   train.get('g_steps', 1) != 1):
+    raise errors.ConfigError(
+        "config.train.update_scheme='simultaneous' takes one D and one G "
+        'update from one forward pass, so it needs train.n_critic=1 and '
+        f'train.g_steps=1 (got {train.get("n_critic", 1)} and '
+        f"{train.get('g_steps', 1)}); use "
+        "train.update_scheme='alternating'.")
 
 
 # The most samples a training picture may hold (more is no picture, and
@@ -217,6 +243,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _fail('train.n_critic', t.n_critic, 'use an integer >= 1')
   if not _is_int(t.g_steps) or t.g_steps < 1:
     _fail('train.g_steps', t.g_steps, 'use an integer >= 1')
+  check_update(t)
   if config.loss.gp_weight < 0:
     _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')
   if config.loss.get('r1_weight', 0.0) < 0:

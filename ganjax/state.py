@@ -24,7 +24,8 @@ from ganjax import config_lib, errors, losses, models
 
 PyTree = Any
 
-LATENT_DISTRIBUTIONS = ('normal', 'uniform')
+# 'uniform': U(-1, 1); 'uniform01': U[0, 1) (torch.rand, as seed 003's code).
+LATENT_DISTRIBUTIONS = ('normal', 'uniform', 'uniform01')
 
 
 @flax.struct.dataclass
@@ -53,6 +54,7 @@ class GAN:
   latent_dist: str = 'normal'
   n_critic: int = 1
   g_steps: int = 1  # G updates per step, after the n_critic D updates
+  update_scheme: str = 'alternating'  # or 'simultaneous' (one pass)
   gp_weight: float = 10.0
   r1_weight: float = 0.0  # gamma of the R1 penalty on real data (0: off)
   top_k_fraction: float = 1.0  # nu of top-k G updates (1: off)
@@ -67,6 +69,8 @@ class GAN:
     shape = (num, self.latent_dim)
     if self.latent_dist == 'uniform':
       return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
+    if self.latent_dist == 'uniform01':
+      return jax.random.uniform(key, shape)
     return jax.random.normal(key, shape)
 
   def __hash__(self):
@@ -151,6 +155,7 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
               axis_name: str | None = None) -> GAN:
   """The static GAN spec described by ``config`` for data of ``data_shape``."""
   m = config.model
+  config_lib.check_update(config.train)
   if m.latent_dist not in LATENT_DISTRIBUTIONS:
     raise errors.ConfigError(f'config.model.latent_dist={m.latent_dist!r} is not '
                      f'known; choose one of {list(LATENT_DISTRIBUTIONS)}.')
@@ -177,6 +182,7 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       axis_name=axis_name,
       num_classes=num_classes,
       g_steps=config.train.get('g_steps', 1),
+      update_scheme=config.train.get('update_scheme', 'alternating'),
       ema_decay=m.get('ema_decay', 0.0),
       jacobian_truncation=m.get('jacobian_truncation', 0.0),
   )

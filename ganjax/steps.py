@@ -1,4 +1,6 @@
-"""The training step: ``n_critic`` discriminator updates, then one G update.
+"""The training step: ``n_critic`` discriminator updates, then one G update
+(``train.update_scheme='alternating'``), or both networks from one forward
+pass (``'simultaneous'``, the TensorFlow DCGAN tutorial's step).
 
 All functions here are pure and are traced once. They run unchanged under
 ``jax.jit`` (one device, ``gan.axis_name`` is None) and under ``jax.pmap``
@@ -94,6 +96,34 @@ def generate(gan: GAN, state: GANState, z: jax.Array,
                 labels, train=False)[0]
 
 
+def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
+                 fake: jax.Array, real_y, real_logits: jax.Array,
+                 fake_logits: jax.Array, eps_key: jax.Array,
+                 k_real: jax.Array, k_gp: jax.Array):
+  """D's loss on its real and fake logits plus its penalties (gradient
+  penalty on interpolates towards ``fake``, which must carry no gradient
+  to G; R1 on ``real``), and D's readouts."""
+  loss = gan.loss.d_loss(real_logits, fake_logits)
+  penalty = jnp.zeros((), loss.dtype)
+  if gan.loss.uses_penalty:
+    eps = _draw(gan, eps_key, real.shape[0],
+                lambda k, n: jax.random.uniform(k, (n,)))
+    x_hat = losses.interpolate(real, fake, eps)
+    # A conditional critic scores the interpolates under the real labels.
+    critic = lambda x: _apply(gan.discriminator, d_params, stats, x, k_gp,
+                              real_y)[0]
+    penalty = losses.gradient_penalty(critic, x_hat)
+    loss = loss + gan.gp_weight * penalty
+  aux = {'d_real': _readout(gan, real_logits),
+         'd_fake': _readout(gan, fake_logits), 'gp': penalty}
+  if gan.r1_weight:
+    critic = lambda x: _apply(gan.discriminator, d_params, stats, x,
+                              k_real, real_y)[0]
+    aux['r1'] = losses.r1_penalty(critic, real)
+    loss = loss + 0.5 * gan.r1_weight * aux['r1']
+  return loss, aux
+
+
 def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
            key: jax.Array) -> tuple[GANState, Metrics]:
   """One discriminator (critic) update on a batch of real samples."""
@@ -115,24 +145,8 @@ def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
                                 state.d_batch_stats, real, k_real, real_y)
     fake_logits, stats = _apply(gan.discriminator, d_params, stats, fake,
                                 k_fake, fake_y)
-    loss = gan.loss.d_loss(real_logits, fake_logits)
-    penalty = jnp.zeros((), loss.dtype)
-    if gan.loss.uses_penalty:
-      eps = _draw(gan, eps_key, local,
-                  lambda k, n: jax.random.uniform(k, (n,)))
-      x_hat = losses.interpolate(real, fake, eps)
-      # A conditional critic scores the interpolates under the real labels.
-      critic = lambda x: _apply(gan.discriminator, d_params, stats, x, k_gp,
-                                real_y)[0]
-      penalty = losses.gradient_penalty(critic, x_hat)
-      loss = loss + gan.gp_weight * penalty
-    aux = {'d_real': _readout(gan, real_logits),
-           'd_fake': _readout(gan, fake_logits), 'gp': penalty}
-    if gan.r1_weight:
-      critic = lambda x: _apply(gan.discriminator, d_params, stats, x,
-                                k_real, real_y)[0]
-      aux['r1'] = losses.r1_penalty(critic, real)
-      loss = loss + 0.5 * gan.r1_weight * aux['r1']
+    loss, aux = _d_objective(gan, d_params, stats, real, fake, real_y,
+                             real_logits, fake_logits, eps_key, k_real, k_gp)
     return loss, (stats, aux)
 
   (loss, (stats, aux)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
@@ -171,6 +185,74 @@ def g_step(gan: GAN, state: GANState, key: jax.Array,
   state = state.replace(g_params=optax.apply_updates(state.g_params, updates),
                         g_opt_state=opt_state, g_batch_stats=g_stats)
   metrics = {'g_loss': loss, 'g_grad_norm': optax.global_norm(grads)}
+  if gan.top_k_fraction < 1.0:
+    metrics['g_top_k'] = losses.top_k_fraction(
+        state.step, gan.top_k_fraction, gan.top_k_decay)
+  return state, metrics
+
+
+def simultaneous_step(gan: GAN, state: GANState, real: jax.Array,
+                      labels: jax.Array,
+                      key: jax.Array) -> tuple[GANState, Metrics]:
+  """D and G updated at once from one forward pass (``train.update_scheme=
+  'simultaneous'``), as the TensorFlow DCGAN tutorial's ``train_step``.
+
+  One G forward on z (train mode), D on the real batch and then on G(z)
+  (train mode, independent dropout masks); D's gradient is that of the D
+  loss (penalties included) and G's that of the G loss of the same forward
+  pass; both updates are applied to the parameters the pass started from.
+  BatchNorm statistics are those the tutorial's Keras step leaves: G's
+  moving statistics advance once (its one forward), D's after the real and
+  then the fake batch. The gradient penalty interpolates between the real
+  batch and ``stop_gradient(G(z))`` (D's loss never moves G).
+
+  Randomness: ``key`` is split as in ``d_step`` (z, penalty, labels,
+  dropout), so z, labels and masks are drawn the same way.
+  """
+  local = real.shape[0]
+  z_key, eps_key, y_key, drop_key = jax.random.split(key, 4)
+  z = _draw(gan, z_key, local, gan.sample_latent)
+  real_y = labels if gan.num_classes else None
+  fake_y = _fake_labels(gan, y_key, local)
+  drop_key = _device_key(gan, drop_key)
+  k_gen, k_real, k_fake, k_gp = jax.random.split(drop_key, 4)
+
+  def losses_fn(g_params, d_params):
+    fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
+                           k_gen, fake_y)
+    real_logits, stats = _apply(gan.discriminator, d_params,
+                                state.d_batch_stats, real, k_real, real_y)
+    fake_logits, stats = _apply(gan.discriminator, d_params, stats, fake,
+                                k_fake, fake_y)
+    d_loss, aux = _d_objective(gan, d_params, stats, real,
+                               lax.stop_gradient(fake), real_y, real_logits,
+                               fake_logits, eps_key, k_real, k_gp)
+    if gan.top_k_fraction >= 1.0:
+      g_loss = gan.loss.g_loss(fake_logits)
+    else:
+      g_loss = _top_k_g_loss(gan, state.step, fake_logits)
+    return (d_loss, g_loss), (g_stats, stats, aux)
+
+  (d_loss, g_loss), pullback, (g_stats, d_stats, aux) = jax.vjp(
+      losses_fn, state.g_params, state.d_params, has_aux=True)
+  # Two pullbacks of the one forward pass; the halves not used (D's loss
+  # w.r.t. G, G's loss w.r.t. D) are dead code that XLA removes.
+  _, d_grads = pullback((jnp.ones_like(d_loss), jnp.zeros_like(g_loss)))
+  g_grads, _ = pullback((jnp.zeros_like(d_loss), jnp.ones_like(g_loss)))
+  d_grads = _pmean(d_grads, gan.axis_name)
+  g_grads = _pmean(g_grads, gan.axis_name)
+  d_updates, d_opt_state = gan.d_tx.update(d_grads, state.d_opt_state,
+                                           state.d_params)
+  g_updates, g_opt_state = gan.g_tx.update(g_grads, state.g_opt_state,
+                                           state.g_params)
+  state = state.replace(
+      g_params=optax.apply_updates(state.g_params, g_updates),
+      d_params=optax.apply_updates(state.d_params, d_updates),
+      g_opt_state=g_opt_state, d_opt_state=d_opt_state,
+      g_batch_stats=g_stats, d_batch_stats=d_stats)
+  metrics = {'d_loss': d_loss, 'g_loss': g_loss,
+             'd_grad_norm': optax.global_norm(d_grads),
+             'g_grad_norm': optax.global_norm(g_grads), **aux}
   if gan.top_k_fraction < 1.0:
     metrics['g_top_k'] = losses.top_k_fraction(
         state.step, gan.top_k_fraction, gan.top_k_decay)
@@ -217,12 +299,20 @@ def train_step(gan: GAN, state: GANState,
   Returns:
     The new state and scalar metrics (averaged over the critic updates and
     over devices).
+
+  With ``gan.update_scheme == 'simultaneous'`` (n_critic = g_steps = 1)
+  the step is ``simultaneous_step`` on ``batch['x'][0]`` with the key of
+  the first critic update instead: both networks from one forward pass.
   """
   key = jax.random.fold_in(state.rng, state.step)
   d_keys = jax.random.split(jax.random.fold_in(key, 0), gan.n_critic)
   g_key = jax.random.fold_in(key, 1)
   local = batch['x'].shape[1]
 
+  if gan.update_scheme == 'simultaneous':
+    state, metrics = simultaneous_step(gan, state, batch['x'][0],
+                                       batch['label'][0], d_keys[0])
+    return _finish_step(gan, state, metrics)
   if gan.n_critic <= UNROLL_CRITIC:
     # Straight-line code: under XLA:CPU the convolutions of a loop body
     # (lax.scan) miss the layout canonicalization that maps them onto the
@@ -248,10 +338,16 @@ def train_step(gan: GAN, state: GANState,
         lambda st, k: g_step(gan, st, k, local), state,
         jax.random.split(g_key, gan.g_steps))
     g_metrics = jax.tree.map(jnp.mean, g_metrics)
+  return _finish_step(gan, state, {**d_metrics, **g_metrics})
+
+
+def _finish_step(gan: GAN, state: GANState,
+                 metrics: Metrics) -> tuple[GANState, Metrics]:
+  """G's EMA, the step count and the metrics' mean over devices."""
   if gan.ema_decay:
     decay = gan.ema_decay
     state = state.replace(g_ema_params=jax.tree.map(
         lambda e, p: decay * e + (1.0 - decay) * p, state.g_ema_params,
         state.g_params))
   state = state.replace(step=state.step + 1)
-  return state, _pmean({**d_metrics, **g_metrics}, gan.axis_name)
+  return state, _pmean(metrics, gan.axis_name)

@@ -163,6 +163,7 @@ def _mnist_gan(loss, n_critic, fast, batch=8):
   config = config_lib.get_config('mnist_dcgan')
   config.loss.name = loss
   config.train.n_critic = n_critic
+  config.train.update_scheme = 'alternating'  # n_critic may be > 1.
   config.model.generator = dict(name='dcgan', fast_transpose=fast,
                                 features=G_FEATURES)
   config.model.discriminator = dict(name='dcgan', dropout=0.3, fast_conv=fast,

@@ -136,6 +136,8 @@ config.model.discriminator = dict(name='dcgan', features=(8, 16),
                                   dropout=0.0)  # masks differ per layout
 config.train.batch_size = 8
 config.train.n_critic = 2
+if len(sys.argv) > 3:   # update_scheme='simultaneous': one D, one G update
+  config.train.update_scheme, config.train.n_critic = sys.argv[3], 1
 config.loss.top_k_fraction = 0.5  # top-k G updates pick from the global
 config.loss.top_k_decay = 0.5     # batch: the same 4 of 8 on any layout
 gan, state = train.build(config, mode)
@@ -144,8 +146,9 @@ step = parallel.compile_step(gan, mode)
 s = parallel.place_state(state, mode)
 rng = np.random.default_rng(0)
 for i in range(3):
-  batch = {'x': rng.uniform(-1, 1, (2, 8, 28, 28, 1)).astype(np.float32),
-           'label': np.zeros((2, 8), np.int32)}
+  n = config.train.n_critic
+  batch = {'x': rng.uniform(-1, 1, (n, 8, 28, 28, 1)).astype(np.float32),
+           'label': np.zeros((n, 8), np.int32)}
   s, metrics = step(s, parallel.shard(batch, mode))
 host = parallel.host_state(s, mode)
 def flat(tree):
@@ -159,11 +162,12 @@ json.dump({'devices': jax.local_device_count(),
 '''
 
 
-def _run_layout(tmp_path, mode, devices):
-  out = tmp_path / f'{mode}{devices}.json'
+def _run_layout(tmp_path, mode, devices, update=None):
+  out = tmp_path / f'{mode}{devices}{update or ""}.json'
   env = dict(os.environ, XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}',
              JAX_PLATFORMS='cpu', PYTHONPATH=ROOT)
-  subprocess.run([sys.executable, '-c', PMAP_SCRIPT, mode, str(out)],
+  extra = [update] if update else []
+  subprocess.run([sys.executable, '-c', PMAP_SCRIPT, mode, str(out)] + extra,
                  check=True, env=env, cwd=ROOT, timeout=300,
                  capture_output=True)
   return json.loads(out.read_text())
@@ -179,8 +183,19 @@ def one_device(tmp_path_factory):
 @pytest.mark.parametrize('devices', [4])
 def test_pmap_on_n_devices_equals_jit_on_one(tmp_path, one_device, devices):
   """WGAN-GP with a BatchNorm DCGAN: same global batch, same update."""
-  one = one_device
-  two = _run_layout(tmp_path, 'pmap', devices)
+  _check_same_update(one_device, _run_layout(tmp_path, 'pmap', devices),
+                     devices)
+
+
+def test_simultaneous_step_under_pmap_equals_jit(tmp_path):
+  """train.update_scheme='simultaneous' (WGAN-GP, top-k, BatchNorm G) on 4
+  forced devices: the same update as one device on the same global batch."""
+  _check_same_update(
+      _run_layout(tmp_path, 'jit', 1, 'simultaneous'),
+      _run_layout(tmp_path, 'pmap', 4, 'simultaneous'), 4)
+
+
+def _check_same_update(one, two, devices):
   assert two['devices'] == devices
   assert one['params'].keys() == two['params'].keys()
   for name in one['params']:
@@ -215,3 +230,163 @@ def test_ema_of_generator_weights_follows_its_closed_form():
   ema_only = new.replace(g_params=jax.tree.map(jnp.zeros_like, new.g_params))
   np.testing.assert_array_equal(steps.generate(gan, new, z),
                                 steps.generate(gan, ema_only, z))
+
+
+# --------------------------------------------------------------------------
+# train.update_scheme='simultaneous': both networks from one forward pass.
+# --------------------------------------------------------------------------
+
+
+def _small_dcgan(loss='ns', update='simultaneous'):
+  """A narrow DCGAN (BatchNorm in G, dropout in D) on 28x28x1 shapes."""
+  config = config_lib.get_config('mnist_dcgan')
+  config.data.image_size = 28
+  config.data.channels = 1
+  config.model.latent_dim = 8
+  config.model.generator = dict(name='dcgan', features=(16, 8, 4))
+  config.model.discriminator = dict(name='dcgan', features=(4, 8),
+                                    dropout=0.3)
+  config.loss.name = loss
+  config.train.update_scheme = update
+  config.train.batch_size = 8
+  return config, *train.build(config)
+
+
+def _same(a, b, **tol):
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
+    np.testing.assert_allclose(np.asarray(x), np.asarray(y), **tol)
+
+
+def test_alternating_step_is_d_step_then_g_step_bit_for_bit():
+  config, gan, state = _small_dcgan(update='alternating')
+  assert gan.update_scheme == 'alternating'
+  assert config_lib.base_config().train.update_scheme == 'alternating'
+  x = jax.random.uniform(jax.random.PRNGKey(5), (1, 8, 28, 28, 1),
+                         minval=-1, maxval=1)
+  batch = {'x': x, 'label': jnp.zeros((1, 8), jnp.int32)}
+  new, _ = jax.jit(lambda s, b: steps.train_step(gan, s, b))(state, batch)
+
+  def by_hand(s):
+    key = jax.random.fold_in(s.rng, s.step)
+    d_key = jax.random.split(jax.random.fold_in(key, 0), 1)[0]
+    s, _ = steps.d_step(gan, s, x[0], batch['label'][0], d_key)
+    s, _ = steps.g_step(gan, s, jax.random.fold_in(key, 1), 8)
+    return s.replace(step=s.step + 1)
+
+  for a, b in zip(jax.tree.leaves(new),
+                  jax.tree.leaves(jax.jit(by_hand)(state)), strict=True):
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize('loss', ['ns', 'wgan_gp'])
+def test_simultaneous_step_equals_both_gradients_of_one_forward(loss):
+  """The step's new parameters, optimizer states and BatchNorm statistics
+  equal a second path: the same z and dropout keys, D's gradient of D's
+  loss with G(z) fixed, G's gradient of G's loss with D fixed, each
+  applied with its own optax optimizer to the old parameters."""
+  from ganjax import losses
+  config, gan, state = _small_dcgan(loss)
+  assert gan.update_scheme == 'simultaneous'
+  real = jax.random.uniform(jax.random.PRNGKey(5), (8, 28, 28, 1),
+                            minval=-1, maxval=1)
+  batch = {'x': real[None], 'label': jnp.zeros((1, 8), jnp.int32)}
+  new, metrics = jax.jit(lambda s, b: steps.train_step(gan, s, b))(
+      state, batch)
+
+  def by_hand(s):
+    key = jax.random.fold_in(s.rng, s.step)
+    key = jax.random.split(jax.random.fold_in(key, 0), 1)[0]
+    z_key, eps_key, _, drop_key = jax.random.split(key, 4)
+    z = jax.random.normal(z_key, (8, gan.latent_dim))
+    k_gen, k_real, k_fake, k_gp = jax.random.split(drop_key, 4)
+
+    def g_forward(g_params):
+      out, upd = gan.generator.apply(
+          {'params': g_params, 'batch_stats': s.g_batch_stats}, z,
+          train=True, mutable=['batch_stats'], rngs={'dropout': k_gen})
+      return out, upd['batch_stats']
+
+    def d_apply(d_params, x, k):
+      return gan.discriminator.apply({'params': d_params}, x, train=True,
+                                     rngs={'dropout': k})
+
+    fake, g_stats = g_forward(s.g_params)
+
+    def d_loss(d_params):
+      value = gan.loss.d_loss(d_apply(d_params, real, k_real),
+                              d_apply(d_params, fake, k_fake))
+      if gan.loss.uses_penalty:
+        eps = jax.random.uniform(eps_key, (8,))
+        x_hat = losses.interpolate(real, fake, eps)
+        value += gan.gp_weight * losses.gradient_penalty(
+            lambda x: d_apply(d_params, x, k_gp), x_hat)
+      return value
+
+    def g_loss(g_params):
+      return gan.loss.g_loss(d_apply(s.d_params, g_forward(g_params)[0],
+                                     k_fake))
+
+    d_grads = jax.grad(d_loss)(s.d_params)
+    g_grads = jax.grad(g_loss)(s.g_params)
+    d_upd, d_opt = gan.d_tx.update(d_grads, s.d_opt_state, s.d_params)
+    g_upd, g_opt = gan.g_tx.update(g_grads, s.g_opt_state, s.g_params)
+    return s.replace(
+        step=s.step + 1, g_batch_stats=g_stats, g_opt_state=g_opt,
+        d_opt_state=d_opt,
+        g_params=jax.tree.map(jnp.add, s.g_params, g_upd),
+        d_params=jax.tree.map(jnp.add, s.d_params, d_upd)), d_loss(
+            s.d_params), g_loss(s.g_params)
+
+  expected, d_value, g_value = jax.jit(by_hand)(state)
+  _same(new, expected, rtol=1e-5, atol=1e-6)
+  assert float(metrics['d_loss']) == pytest.approx(float(d_value), rel=1e-5)
+  assert float(metrics['g_loss']) == pytest.approx(float(g_value), rel=1e-5)
+  assert (float(metrics['gp']) > 0) == (loss == 'wgan_gp')
+  # Both networks moved, from the same starting point.
+  moved = lambda a, b: any(not np.allclose(x, y) for x, y in zip(
+      jax.tree.leaves(a), jax.tree.leaves(b)))
+  assert moved(new.g_params, state.g_params)
+  assert moved(new.d_params, state.d_params)
+
+
+@pytest.mark.parametrize('field,value', [('n_critic', 5), ('g_steps', 2)])
+def test_simultaneous_update_refuses_several_updates_per_step(field, value):
+  from ganjax import errors, state as state_lib
+  config = config_lib.get_config('default')
+  config.train.update_scheme = 'simultaneous'
+  config.train[field] = value
+  with pytest.raises(errors.ConfigError, match='train.update_scheme'):
+    config_lib.validate(config)
+  with pytest.raises(errors.ConfigError, match='n_critic=1'):
+    state_lib.build_gan(config, (2,))
+
+
+def test_unknown_update_scheme_is_refused():
+  from ganjax import errors
+  config = config_lib.get_config('default')
+  config.train.update_scheme = 'interleaved'
+  with pytest.raises(errors.ConfigError,
+                     match="train.update_scheme='interleaved'"):
+    config_lib.validate(config)
+
+
+def test_r1_and_top_k_work_with_the_simultaneous_step():
+  config = config_lib.get_config('default')
+  config.train.update_scheme = 'simultaneous'
+  config.loss.r1_weight = 1.0
+  config.loss.top_k_fraction = 0.5
+  gan, state = train.build(config)
+  batch = {'x': jnp.ones((1, 16, 2)), 'label': jnp.zeros((1, 16), jnp.int32)}
+  new, m = jax.jit(lambda s, b: steps.train_step(gan, s, b))(state, batch)
+  assert {'r1', 'g_top_k', 'd_loss', 'g_loss'} <= set(m)
+  assert np.isfinite(float(m['r1'])) and int(new.step) == 1
+
+
+def test_uniform01_latents_are_torch_rand_like():
+  """model.latent_dist='uniform01': U[0, 1), seed 003's torch.rand."""
+  config = config_lib.get_config('gaussian1d_moments')
+  config.model.latent_dist = 'uniform01'
+  gan, _ = train.build(config)
+  z = np.asarray(gan.sample_latent(jax.random.PRNGKey(0), 10_000))
+  assert z.shape == (10_000, 1) and z.min() >= 0.0 and z.max() < 1.0
+  assert abs(z.mean() - 0.5) < 0.02
