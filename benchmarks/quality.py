@@ -195,8 +195,9 @@ def describe(config) -> str:
                'lr' + (f' from {100 * start:g}% of the run' if start else ''))
     return text
 
-  loss = config.loss.name + (f' (gp {config.loss.gp_weight:g})'
-                             if config.loss.name == 'wgan_gp' else '')
+  from ganjax import losses  # pylint: disable=g-import-not-at-top
+  gp = losses.gp_weight(config.loss)
+  loss = config.loss.name + (f' (gp {gp:g})' if gp else '')
   if config.loss.get('r1_weight', 0.0):
     loss += f' + R1 (gamma {config.loss.r1_weight:g})'
   if config.loss.get('top_k_fraction', 1.0) < 1.0:

@@ -43,6 +43,7 @@ def get_config():
   config.model.generator = dict(name='dcgan', kernel_size=5)
   config.model.discriminator = dict(name='seed004_svhn_baseline')
   config.loss.name = 'ns'
+  config.loss.gp_weight = None   # ns's own: no gradient penalty
   config.optim = config_lib.base_config().optim   # Adam, betas 0.9/0.999
   config.optim.g.learning_rate = config.optim.d.learning_rate = 1e-4
   config.train.n_critic = 1

@@ -6,6 +6,8 @@ field that does not exist are rejected by ml_collections.
 
 Fields (defaults in brackets):
 
+* ``version`` [``VERSION``]: what the fields mean; not to be set by hand
+  (old ``config.json`` files are read by ``ganjax.workdir.load_config``).
 * ``seed`` [0]: root seed for parameters, noise and data order (an integer
   in [0, 2**32)). Every number of a config must be finite and fit in
   float32.
@@ -34,8 +36,12 @@ Fields (defaults in brackets):
   ``mlp``, ``dcgan``),
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
   (see ``ganjax.models``).
-* ``loss.name`` ['ns']: ``'minimax'``, ``'ns'`` or ``'wgan_gp'``;
-  ``loss.gp_weight`` [10.0]: lambda of the gradient penalty (``wgan_gp``);
+* ``loss.name`` ['ns']: ``'minimax'``, ``'ns'``, ``'wasserstein'`` or
+  ``'wgan_gp'`` (the Wasserstein loss plus the gradient penalty);
+  ``loss.gp_weight`` [None: the loss's own, 10 for ``wgan_gp``, else 0]:
+  lambda of the gradient penalty ``lambda * E[(||grad D(x_hat)|| - 1)^2]``
+  on real/fake interpolates, added to D's loss with any loss when > 0
+  (``ganjax.losses``);
   ``loss.r1_weight`` [0.0]: gamma of the R1 penalty ``gamma / 2 *
   E[||grad D(x)||^2]`` on real data, added to D's loss with any loss
   (Mescheder et al. 2018; 0 = off);
@@ -102,9 +108,16 @@ from ganjax import errors
 SCHEDULES = ('constant', 'linear', 'cosine')
 
 
+# Version of the config's meaning, saved in every config.json, so that
+# ``ganjax.workdir.load_config`` reads an older file as it was meant.
+# 2: ``loss.gp_weight`` applies to every loss (None: the loss's own).
+VERSION = 2
+
+
 def base_config() -> ml_collections.ConfigDict:
   """All fields with their defaults: an MLP GAN on the 2D ring of 8."""
   c = ml_collections.ConfigDict()
+  c.version = VERSION
   c.seed = 0
   c.parallel = 'auto'
 
@@ -131,7 +144,7 @@ def base_config() -> ml_collections.ConfigDict:
 
   c.loss = ml_collections.ConfigDict()
   c.loss.name = 'ns'
-  c.loss.gp_weight = 10.0
+  c.loss.gp_weight = ml_collections.config_dict.placeholder(float)
   c.loss.r1_weight = 0.0
   c.loss.top_k_fraction = 1.0
   c.loss.top_k_decay = 0.999
@@ -244,7 +257,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if not _is_int(t.g_steps) or t.g_steps < 1:
     _fail('train.g_steps', t.g_steps, 'use an integer >= 1')
   check_update(t)
-  if config.loss.gp_weight < 0:
+  if config.loss.gp_weight is not None and config.loss.gp_weight < 0:
     _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')
   if config.loss.get('r1_weight', 0.0) < 0:
     _fail('loss.r1_weight', config.loss.r1_weight, 'use a value >= 0')

@@ -8,9 +8,18 @@ With ``D(x) = sigmoid(logit)``:
 * ``minimax`` (Goodfellow et al. 2014): D maximizes
   ``log D(x) + log(1 - D(G(z)))``; G minimizes ``log(1 - D(G(z)))``.
 * ``ns`` (non-saturating): the same D loss; G maximizes ``log D(G(z))``.
-* ``wgan_gp`` (Gulrajani et al. 2017): the critic minimizes
-  ``E[D(G(z))] - E[D(x)] + lambda * E[(||grad D(x_hat)||_2 - 1)^2]``;
-  G minimizes ``-E[D(G(z))]``. Logits are critic values, not probabilities.
+* ``wasserstein`` (Arjovsky et al. 2017, without weight clipping): the
+  critic minimizes ``E[D(G(z))] - E[D(x)]``; G minimizes ``-E[D(G(z))]``.
+  Logits are critic values, not probabilities.
+* ``wgan_gp`` (Gulrajani et al. 2017): the Wasserstein loss plus the
+  gradient penalty ``lambda * E[(||grad D(x_hat)||_2 - 1)^2]`` (lambda 10
+  unless ``config.loss.gp_weight`` says otherwise; it cannot be 0).
+
+Penalties are independent of the loss (as compare_gan keeps them): the
+gradient penalty (``gradient_penalty``, ``config.loss.gp_weight`` = lambda)
+adds to D's loss with any loss when its weight is above 0; its default
+(``gp_weight=None``) is the loss's own, ``GANLoss.default_gp_weight``: 10 for
+``wgan_gp``, 0 (off) for the others.
 
 Any of them can add the R1 penalty (Mescheder et al. 2018, *Which training
 methods for GANs do actually converge?*): ``gamma / 2 * E[||grad D(x)||^2]``
@@ -130,11 +139,12 @@ def top_k_mask(scores: jax.Array, all_scores: jax.Array,
 
 @dataclasses.dataclass(frozen=True)
 class GANLoss:
-  """A named pair of D and G losses; ``uses_penalty`` for WGAN-GP."""
+  """A named pair of D and G losses, and the gradient-penalty weight that
+  comes with the name (``config.loss.gp_weight=None``)."""
   name: str
   d_loss: Callable[[jax.Array, jax.Array], jax.Array]
   g_loss: Callable[[jax.Array], jax.Array]
-  uses_penalty: bool = False
+  default_gp_weight: float = 0.0
   # How to read a mean logit as "D(x)": a probability or a critic value.
   probabilities: bool = True
 
@@ -142,8 +152,10 @@ class GANLoss:
 LOSSES = {
     'minimax': GANLoss('minimax', minimax_d_loss, minimax_g_loss),
     'ns': GANLoss('ns', minimax_d_loss, ns_g_loss),
+    'wasserstein': GANLoss('wasserstein', wasserstein_d_loss,
+                           wasserstein_g_loss, probabilities=False),
     'wgan_gp': GANLoss('wgan_gp', wasserstein_d_loss, wasserstein_g_loss,
-                       uses_penalty=True, probabilities=False),
+                       default_gp_weight=10.0, probabilities=False),
 }
 
 
@@ -153,3 +165,20 @@ def get_loss(name: str) -> GANLoss:
     raise errors.ConfigError(f'config.loss.name={name!r} is not a known loss; '
                      f'choose one of {sorted(LOSSES)}.')
   return LOSSES[name]
+
+
+def gp_weight(loss_config) -> float:
+  """lambda of the gradient penalty for ``config.loss``: its ``gp_weight``,
+  or the loss's own default when that is None; one line when a value
+  contradicts the name."""
+  loss = get_loss(loss_config.name)
+  weight = loss_config.gp_weight
+  if weight is None:
+    return loss.default_gp_weight
+  if loss.default_gp_weight and not weight > 0:
+    raise errors.ConfigError(
+        f'config.loss.gp_weight={weight!r} is not allowed with '
+        f'config.loss.name={loss.name!r}, the Wasserstein loss plus the '
+        "gradient penalty: use a weight > 0 (e.g. 10), or loss.name="
+        "'wasserstein' for none.")
+  return float(weight)

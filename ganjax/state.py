@@ -55,7 +55,7 @@ class GAN:
   n_critic: int = 1
   g_steps: int = 1  # G updates per step, after the n_critic D updates
   update_scheme: str = 'alternating'  # or 'simultaneous' (one pass)
-  gp_weight: float = 10.0
+  gp_weight: float = 0.0  # lambda of the gradient penalty (0: off)
   r1_weight: float = 0.0  # gamma of the R1 penalty on real data (0: off)
   top_k_fraction: float = 1.0  # nu of top-k G updates (1: off)
   top_k_decay: float = 0.999  # gamma of top-k G updates, per step
@@ -175,7 +175,7 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       latent_dim=m.latent_dim,
       latent_dist=m.latent_dist,
       n_critic=config.train.n_critic,
-      gp_weight=config.loss.get('gp_weight', 10.0),
+      gp_weight=losses.gp_weight(config.loss),
       r1_weight=config.loss.get('r1_weight', 0.0),
       top_k_fraction=config.loss.get('top_k_fraction', 1.0),
       top_k_decay=config.loss.get('top_k_decay', 0.999),

@@ -105,7 +105,7 @@ def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
   to G; R1 on ``real``), and D's readouts."""
   loss = gan.loss.d_loss(real_logits, fake_logits)
   penalty = jnp.zeros((), loss.dtype)
-  if gan.loss.uses_penalty:
+  if gan.gp_weight > 0:
     eps = _draw(gan, eps_key, real.shape[0],
                 lambda k, n: jax.random.uniform(k, (n,)))
     x_hat = losses.interpolate(real, fake, eps)

@@ -139,6 +139,16 @@ def _fill_defaults(loaded: ml_collections.ConfigDict,
       _fill_defaults(loaded[key], value)
 
 
+def _migrate(loaded: dict) -> None:
+  """An older ``config.json`` read as that code meant it: the one place
+  old files are brought up to ``config_lib.VERSION``."""
+  version = loaded.get('version', 1)
+  if version < 2 and loaded['loss'].get('name') != 'wgan_gp':
+    # Version 1 read loss.gp_weight (10.0 in every file) for wgan_gp only.
+    loaded['loss']['gp_weight'] = None
+  loaded['version'] = config_lib.VERSION
+
+
 def load_config(workdir: str) -> ml_collections.ConfigDict:
   """``workdir/config.json`` as a ConfigDict, fields added since the run
   was written set to their defaults; one line when it is missing, corrupt
@@ -155,6 +165,10 @@ def load_config(workdir: str) -> ml_collections.ConfigDict:
             all(isinstance(loaded.get(k), dict)
                 for k in ('data', 'model', 'train'))):
       raise ValueError('no data, model and train sections')
+    if not isinstance(loaded.get('loss', {}), dict):
+      raise ValueError('loss is not a section')
+    loaded.setdefault('loss', {})
+    _migrate(loaded)
     config = ml_collections.ConfigDict(loaded)
     _fill_defaults(config, config_lib.base_config())
   except (OSError, ValueError, TypeError, AttributeError) as e:

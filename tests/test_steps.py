@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ganjax import config_lib, steps, train
+from ganjax import config_lib, errors, losses, steps, train
 from conftest import ROOT
 
 
@@ -315,7 +315,7 @@ def test_simultaneous_step_equals_both_gradients_of_one_forward(loss):
     def d_loss(d_params):
       value = gan.loss.d_loss(d_apply(d_params, real, k_real),
                               d_apply(d_params, fake, k_fake))
-      if gan.loss.uses_penalty:
+      if gan.gp_weight > 0:
         eps = jax.random.uniform(eps_key, (8,))
         x_hat = losses.interpolate(real, fake, eps)
         value += gan.gp_weight * losses.gradient_penalty(
@@ -390,3 +390,40 @@ def test_uniform01_latents_are_torch_rand_like():
   z = np.asarray(gan.sample_latent(jax.random.PRNGKey(0), 10_000))
   assert z.shape == (10_000, 1) and z.min() >= 0.0 and z.max() < 1.0
   assert abs(z.mean() - 0.5) < 0.02
+
+
+def test_the_gradient_penalty_is_a_knob_of_every_loss():
+  """loss.gp_weight adds lambda * GP to D's loss whatever the loss (it
+  used to be read by wgan_gp only); None is the loss's own default."""
+  config, gan, state = _toy_gan('ns')
+  assert gan.gp_weight == 0.0
+  config.loss.gp_weight = 5.0
+  gan_gp, _ = train.build(config)
+  real = jnp.asarray(np.random.default_rng(2).normal(size=(32, 2)))
+  labels = jnp.zeros((32,), jnp.int32)
+  key = jax.random.PRNGKey(7)
+  _, plain = jax.jit(lambda s: steps.d_step(gan, s, real, labels, key))(state)
+  _, m = jax.jit(lambda s: steps.d_step(gan_gp, s, real, labels, key))(state)
+  assert float(plain['gp']) == 0.0 and float(m['gp']) > 0
+  np.testing.assert_allclose(m['d_loss'], plain['d_loss'] + 5.0 * m['gp'],
+                             rtol=1e-5)
+  # Second path for the penalty: the same z, eps and critic by hand.
+  z_key, eps_key, _, _ = jax.random.split(key, 4)
+  fake = gan.generator.apply({'params': state.g_params},
+                             gan.sample_latent(z_key, 32), train=True)
+  eps = jax.random.uniform(eps_key, (32,))
+  critic = lambda x: gan.discriminator.apply({'params': state.d_params}, x,
+                                             train=True)
+  expected = losses.gradient_penalty(critic,
+                                     losses.interpolate(real, fake, eps))
+  np.testing.assert_allclose(m['gp'], expected, rtol=1e-4)
+  # wgan_gp keeps its lambda 10; the plain Wasserstein loss has none.
+  assert train.build(_toy_gan('wgan_gp')[0])[0].gp_weight == 10.0
+  assert train.build(_toy_gan('wasserstein')[0])[0].gp_weight == 0.0
+
+
+def test_wgan_gp_without_its_penalty_is_refused():
+  config, _, _ = _toy_gan('wgan_gp')
+  config.loss.gp_weight = 0.0
+  with pytest.raises(errors.ConfigError, match="loss.name='wasserstein'"):
+    train.build(config)

@@ -45,6 +45,22 @@ def _listing(root):
                 for d, dirs, files in os.walk(root) for n in dirs + files)
 
 
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+  """A workdir with checkpoints at steps 2 and 4 (copied per test)."""
+  workdir = str(tmp_path_factory.mktemp('trained'))
+  state = train.train_and_evaluate(_config(), workdir)
+  return workdir, state
+
+
+@pytest.fixture
+def workdir(trained, tmp_path):
+  import shutil
+  path = str(tmp_path / 'run')
+  shutil.copytree(trained[0], path)
+  return path
+
+
 # --- 3. one training run per workdir -----------------------------------------
 
 HOLD_LOCK = r'''
@@ -91,17 +107,16 @@ def test_a_second_training_run_is_refused_and_a_crashed_lock_is_stale(
     ('data.name', 'grid25'), ('loss.name', 'wgan_gp'), ('seed', 1),
     ('optim.d.learning_rate', 3e-4), ('train.n_critic', 2),
     ('model.latent_dist', 'uniform')])
-def test_resume_refuses_fields_that_change_what_is_learned(tmp_path, field,
+def test_resume_refuses_fields_that_change_what_is_learned(workdir, field,
                                                           value):
-  train.train_and_evaluate(_config(), str(tmp_path))
-  before = _listing(tmp_path)
+  before = _listing(workdir)
   config = _config(steps=6, **{field: value})
   with pytest.raises(errors.ConfigError) as info:
-    train.train_and_evaluate(config, str(tmp_path))
+    train.train_and_evaluate(config, workdir)
   message = str(info.value)
   assert f'{field}: ' in message and 'another --workdir' in message
   assert '\n' not in message
-  assert _listing(tmp_path) == before  # Nothing written.
+  assert _listing(workdir) == before  # Nothing written.
 
 
 def test_resume_may_extend_and_observe_and_keeps_every_config(tmp_path):
@@ -219,22 +234,6 @@ def test_the_api_refuses_a_boolean_step_count():
 
 
 # --- 7. one line instead of a traceback ----------------------------------------
-
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-  """A workdir with checkpoints at steps 2 and 4 (copied per test)."""
-  workdir = str(tmp_path_factory.mktemp('trained'))
-  state = train.train_and_evaluate(_config(), workdir)
-  return workdir, state
-
-
-@pytest.fixture
-def workdir(trained, tmp_path):
-  import shutil
-  path = str(tmp_path / 'run')
-  shutil.copytree(trained[0], path)
-  return path
-
 
 @pytest.mark.parametrize('content', ['{"data": {', '[1, 2, 3]',
                                      '{"name": "not ganjax"}'])
@@ -375,3 +374,20 @@ def test_image_folder_without_test_split_fails_before_training(tmp_path):
   compiled.assert_not_called()
   assert "config.eval.test_split='test' is not a split" in str(info.value)
   assert "['train']" in str(info.value)
+
+
+def test_an_old_config_json_is_read_as_it_was_meant(workdir):
+  """Version 1 files (no 'version') stored loss.gp_weight=10 for every
+  loss, read by wgan_gp only: any other loss reads it as None (its own
+  default, no penalty); wgan_gp keeps it."""
+  path = os.path.join(workdir, 'config.json')
+  with open(path) as f:
+    saved = json.load(f)
+  saved.pop('version', None)
+  for name, want in (('ns', None), ('wgan_gp', 10.0)):
+    saved['loss'].update(name=name, gp_weight=10.0)
+    with open(path, 'w') as f:
+      json.dump(saved, f)
+    config = workdir_lib.load_config(workdir)
+    assert config.loss.gp_weight == want
+    assert config.version == config_lib.VERSION
