@@ -147,7 +147,7 @@ def run_one(task):
   final = [r for r in records if r['step'] == config.train.steps][-1]
   samples = sorted(os.listdir(os.path.join(workdir, 'samples')))
   untruncated = None
-  if config.model.get('jacobian_truncation', 0.0):
+  if config.model.jacobian_truncation:
     untruncated = _untruncated_metrics(workdir, kind)
   return {
       'experiment': key, 'config': name, 'kind': kind, 'seed': seed,
@@ -198,9 +198,9 @@ def describe(config) -> str:
   from ganjax import losses  # pylint: disable=g-import-not-at-top
   gp = losses.gp_weight(config.loss)
   loss = config.loss.name + (f' (gp {gp:g})' if gp else '')
-  if config.loss.get('r1_weight', 0.0):
+  if config.loss.r1_weight:
     loss += f' + R1 (gamma {config.loss.r1_weight:g})'
-  if config.loss.get('top_k_fraction', 1.0) < 1.0:
+  if config.loss.top_k_fraction < 1.0:
     loss += (f' + top-k G updates (nu {config.loss.top_k_fraction:g}, '
              f'gamma {config.loss.top_k_decay:g} per step)')
   parts = [f'G {net(g)}', f'D {net(d)}', f'loss {loss}',
@@ -208,9 +208,9 @@ def describe(config) -> str:
            f'G: {opt(og)}', f'D: {opt(od)}', f'batch {t.batch_size}',
            f'n_critic {t.n_critic}'
            + (f', {t.g_steps} G updates per step'
-              if t.get('g_steps', 1) != 1 else ''), f'{t.steps:,} steps',
+              if t.g_steps != 1 else ''), f'{t.steps:,} steps',
            f'EMA of G {m.ema_decay:g}' if m.ema_decay else 'no EMA']
-  if m.get('jacobian_truncation', 0.0):
+  if m.jacobian_truncation:
     parts.append(f'samples drawn with Jacobian truncation (the '
                  f'{100 * m.jacobian_truncation:g}% of latents with the '
                  'largest ||dG/dz|| rejected)')

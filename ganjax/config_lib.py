@@ -2,7 +2,11 @@
 
 Configs under ``configs/`` start from ``base_config()`` and override what
 they need, so every config has every field and command-line overrides of a
-field that does not exist are rejected by ml_collections.
+field that does not exist are rejected by ml_collections. ``base_config()``
+is the only place a default lives: code reads fields, never a default of
+its own, and ``validate()`` (every check, in one place) refuses a config
+that lacks a field. Old ``config.json`` files are brought up to date in one
+place, ``ganjax.workdir.load_config``.
 
 Fields (defaults in brackets):
 
@@ -196,16 +200,16 @@ UPDATES = ('alternating', 'simultaneous')
 def check_update(train: ml_collections.ConfigDict) -> None:
   """``train.update_scheme`` is known, and 'simultaneous' has one D and one G
   update per step (there is one forward pass to take them from)."""
-  update = train.get('update_scheme', 'alternating')
+  update = train.update_scheme
   if update not in UPDATES:
     _fail('train.update_scheme', update, f'choose one of {list(UPDATES)}')
-  if update == 'simultaneous' and (train.get('n_critic', 1) != 1 or
-                                   train.get('g_steps', 1) != 1):
+  if update == 'simultaneous' and (train.n_critic != 1 or
+                                   train.g_steps != 1):
     raise errors.ConfigError(
         "config.train.update_scheme='simultaneous' takes one D and one G "
         'update from one forward pass, so it needs train.n_critic=1 and '
-        f'train.g_steps=1 (got {train.get("n_critic", 1)} and '
-        f"{train.get('g_steps', 1)}); use "
+        f'train.g_steps=1 (got {train.n_critic} and '
+        f"{train.g_steps}); use "
         "train.update_scheme='alternating'.")
 
 
@@ -234,11 +238,33 @@ def _check_numbers(node, prefix: str = '') -> None:
               '(|x| <= 3.4e38)')
 
 
+def _missing(config, defaults, prefix: str = ''):
+  for key in defaults.keys():
+    if key not in config:
+      yield prefix + key
+    elif (isinstance(defaults[key], ml_collections.ConfigDict) and
+          key not in ('generator', 'discriminator')):
+      yield from _missing(config[key], defaults[key], f'{prefix}{key}.')
+
+
+def check_complete(config: ml_collections.ConfigDict) -> None:
+  """Every field of ``base_config()`` is there (the only place defaults
+  live: code reads fields, never a default of its own)."""
+  missing = list(_missing(config, base_config()))
+  if missing:
+    raise errors.ConfigError(
+        f'the config has no {", ".join(missing[:4])}'
+        f'{" ..." if len(missing) > 4 else ""}: build configs from '
+        'ganjax.config_lib.base_config() (as configs/*.py do), and read a '
+        "workdir's with ganjax.evaluate.load_config.")
+
+
 def validate(config: ml_collections.ConfigDict) -> None:
   """Raises ``ConfigError`` naming the first bad field, before compiling."""
+  check_complete(config)
   _check_numbers(config)
   for field in ('seed', 'eval.seed'):
-    value = config.seed if field == 'seed' else config.eval.get('seed', 0)
+    value = config.seed if field == 'seed' else config.eval.seed
     if not _is_int(value) or not 0 <= value < 2**32:
       _fail(field, value, 'use an integer in [0, 2**32)')
   t = config.train
@@ -259,10 +285,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
   check_update(t)
   if config.loss.gp_weight is not None and config.loss.gp_weight < 0:
     _fail('loss.gp_weight', config.loss.gp_weight, 'use a value >= 0')
-  if config.loss.get('r1_weight', 0.0) < 0:
+  if config.loss.r1_weight < 0:
     _fail('loss.r1_weight', config.loss.r1_weight, 'use a value >= 0')
   for field in ('top_k_fraction', 'top_k_decay'):
-    value = config.loss.get(field, 1.0)
+    value = config.loss[field]
     if not 0 < value <= 1:
       _fail(f'loss.{field}', value, 'use a value in (0, 1]')
   for net in ('g', 'd'):
@@ -270,22 +296,22 @@ def validate(config: ml_collections.ConfigDict) -> None:
     if not lr > 0:
       _fail(f'optim.{net}.learning_rate', lr, 'use a positive value')
     opt = config.optim[net]
-    schedule = opt.get('schedule', 'constant')
+    schedule = opt.schedule
     if schedule not in SCHEDULES:
       _fail(f'optim.{net}.schedule', schedule,
             f'choose one of {list(SCHEDULES)}')
-    final = opt.get('final_lr_fraction', 0.0)
+    final = opt.final_lr_fraction
     if not 0.0 <= final <= 1.0:
       _fail(f'optim.{net}.final_lr_fraction', final,
             'use a fraction of learning_rate in [0, 1]')
-    start = opt.get('decay_start', 0.0)
+    start = opt.decay_start
     if not 0.0 <= start < 1.0:
       _fail(f'optim.{net}.decay_start', start,
             'use a fraction of the run in [0, 1)')
-  if not 0.0 <= config.model.get('ema_decay', 0.0) < 1.0:
+  if not 0.0 <= config.model.ema_decay < 1.0:
     _fail('model.ema_decay', config.model.ema_decay, 'use 0 (off) or a '
           'value in (0, 1), e.g. 0.999')
-  if not 0.0 <= config.model.get('jacobian_truncation', 0.0) < 0.5:
+  if not 0.0 <= config.model.jacobian_truncation < 0.5:
     _fail('model.jacobian_truncation', config.model.jacobian_truncation,
           'use 0 (off) or the fraction of latents to reject, in (0, 0.5), '
           'e.g. 0.05')

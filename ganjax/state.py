@@ -94,16 +94,16 @@ def learning_rate_schedule(cfg: ml_collections.ConfigDict, field: str,
   decays linearly / along a half cosine to ``final_lr_fraction`` [0.0] x
   ``learning_rate`` at update ``num_updates``, and stays there.
   """
-  lr = cfg.get('learning_rate', 1e-4)
-  schedule = cfg.get('schedule', 'constant')
+  lr = cfg.learning_rate
+  schedule = cfg.schedule
   if schedule not in SCHEDULES:
     raise errors.ConfigError(
         f'{field}.schedule={schedule!r} is not a known learning-rate '
         f'schedule; choose one of {list(SCHEDULES)}.')
   if schedule == 'constant':
     return lr
-  final = cfg.get('final_lr_fraction', 0.0)
-  start = cfg.get('decay_start', 0.0)
+  final = cfg.final_lr_fraction
+  start = cfg.decay_start
   if not 0.0 <= final <= 1.0:
     raise errors.ConfigError(f'{field}.final_lr_fraction={final!r} is not '
                              'allowed: use a value in [0, 1].')
@@ -137,16 +137,16 @@ def make_optimizer(cfg: ml_collections.ConfigDict, field: str,
   default ``schedule='constant'`` the optimizer (and its state) is the one
   a float learning rate gives.
   """
-  name = cfg.get('name', 'adam')
+  name = cfg.name
   if name not in OPTIMIZERS:
     raise errors.ConfigError(f'{field}.name={name!r} is not a known '
                              f'optimizer; choose one of {list(OPTIMIZERS)}.')
   lr = learning_rate_schedule(cfg, field, num_updates)
   if name == 'adam':
     return optax.adam(lr, b1=cfg.get('b1', 0.9), b2=cfg.get('b2', 0.999),
-                      eps=cfg.get('eps', 1e-7))
+                      eps=cfg.eps)
   if name == 'sgd':
-    momentum = cfg.get('momentum', 0.0)
+    momentum = cfg.momentum
     return optax.sgd(lr, momentum=momentum or None)
   return optax.rmsprop(lr)
 
@@ -159,16 +159,16 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
   if m.latent_dist not in LATENT_DISTRIBUTIONS:
     raise errors.ConfigError(f'config.model.latent_dist={m.latent_dist!r} is not '
                      f'known; choose one of {list(LATENT_DISTRIBUTIONS)}.')
-  num_classes = m.get('num_classes', 0)
+  num_classes = m.num_classes
   return GAN(
       generator=models.build_generator(m.generator, data_shape, axis_name,
-                                       num_classes, m.get('dtype')),
+                                       num_classes, m.dtype),
       discriminator=models.build_discriminator(m.discriminator, axis_name,
-                                               num_classes, m.get('dtype')),
+                                               num_classes, m.dtype),
       loss=losses.get_loss(config.loss.name),
       g_tx=make_optimizer(
           config.optim.g, 'config.optim.g',
-          config.train.steps * config.train.get('g_steps', 1)),
+          config.train.steps * config.train.g_steps),
       d_tx=make_optimizer(config.optim.d, 'config.optim.d',
                           config.train.steps * config.train.n_critic),
       data_shape=tuple(data_shape),
@@ -176,15 +176,15 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       latent_dist=m.latent_dist,
       n_critic=config.train.n_critic,
       gp_weight=losses.gp_weight(config.loss),
-      r1_weight=config.loss.get('r1_weight', 0.0),
-      top_k_fraction=config.loss.get('top_k_fraction', 1.0),
-      top_k_decay=config.loss.get('top_k_decay', 0.999),
+      r1_weight=config.loss.r1_weight,
+      top_k_fraction=config.loss.top_k_fraction,
+      top_k_decay=config.loss.top_k_decay,
       axis_name=axis_name,
       num_classes=num_classes,
-      g_steps=config.train.get('g_steps', 1),
-      update_scheme=config.train.get('update_scheme', 'alternating'),
-      ema_decay=m.get('ema_decay', 0.0),
-      jacobian_truncation=m.get('jacobian_truncation', 0.0),
+      g_steps=config.train.g_steps,
+      update_scheme=config.train.update_scheme,
+      ema_decay=m.ema_decay,
+      jacobian_truncation=m.jacobian_truncation,
   )
 
 

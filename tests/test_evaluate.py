@@ -428,13 +428,13 @@ def test_eval_config_is_checked():
   config.eval.evaluators = 'none'
   assert evaluate.build_evaluators(config, None) == []
   config.eval.evaluators = 'auto'
-  # A config without the eval section (an older run's) gets the defaults.
+  # A config without the eval section is refused in one line (defaults
+  # live in base_config() alone; old config.json files are filled in by
+  # load_config, test_load_config_fills_fields_added_later).
   older = ml_collections.ConfigDict(
       {k: v for k, v in config.to_dict().items() if k != 'eval'})
-  older.lock()
-  built = evaluate.build_evaluators(older, None)
-  assert [e.name for e in built] == ['mixture', 'equilibrium']
-  assert built[0].num_samples == 2500 and 'eval' not in older
+  with pytest.raises(errors.ConfigError, match='the config has no eval'):
+    evaluate.build_evaluators(older, None)
   config.eval.num_samples = 1
   with pytest.raises(errors.ConfigError, match='eval.num_samples=1'):
     evaluate.build_evaluators(config, None)

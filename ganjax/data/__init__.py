@@ -75,7 +75,7 @@ def is_image(config: ml_collections.ConfigDict) -> bool:
 def _native_shape(d: ml_collections.ConfigDict) -> tuple:
   if d.name in NATIVE_SHAPES:
     return NATIVE_SHAPES[d.name]
-  return images.native_shape(images.open_builder(d.name, path=d.get('path')))
+  return images.native_shape(images.open_builder(d.name, path=d.path))
 
 
 def data_shape(config: ml_collections.ConfigDict) -> tuple[int, ...]:
@@ -84,8 +84,8 @@ def data_shape(config: ml_collections.ConfigDict) -> tuple[int, ...]:
   _check_name(d.name)
   if d.name in toy.TOY:
     return (toy.TOY[d.name].dim,)
-  size = d.get('image_size', 0) or 0
-  channels = d.get('channels', 0) or 0
+  size = d.image_size or 0
+  channels = d.channels or 0
   if size < 0 or channels not in (0, 1, 3):
     raise errors.ConfigError(
         f'config.data.image_size={size} / config.data.channels={channels} '
@@ -137,16 +137,16 @@ def make_stream(config: ml_collections.ConfigDict, start_step: int = 0, *,
   batch_shape = tuple(int(b) for b in batch_shape)
   seed = config.seed if seed is None else seed
   if on_device is None:
-    on_device = bool(d.get('on_device', False))
+    on_device = bool(d.on_device)
   process, processes = jax.process_index(), jax.process_count()
   if d.name in toy.TOY:
     return toy.toy_stream(toy.TOY[d.name], batch_shape, seed, start_step,
                           process)
   shape = data_shape(config)
-  builder = images.open_builder(d.name, d.get('data_dir', None),
-                                d.get('path', None))
-  split = d.get('split', 'train')
-  value_range = tuple(d.get('value_range', (-1.0, 1.0)))
+  builder = images.open_builder(d.name, d.data_dir,
+                                d.path)
+  split = d.split
+  value_range = tuple(d.value_range)
   if on_device:
     from ganjax.data import on_device as on_device_lib  # pylint: disable=g-import-not-at-top
     x, labels = images.load_arrays(builder, split, shape, process, processes)
@@ -154,7 +154,7 @@ def make_stream(config: ml_collections.ConfigDict, start_step: int = 0, *,
                                         seed, start_step, process)
   return images.image_stream(
       builder, split, shape, value_range, batch_shape, seed,
-      start_step=start_step, shuffle_buffer=d.get('shuffle_buffer', 10_000),
+      start_step=start_step, shuffle_buffer=d.shuffle_buffer,
       process_index=process, process_count=processes)
 
 

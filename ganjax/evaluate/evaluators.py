@@ -30,7 +30,7 @@ import numpy as np
 from absl import logging
 from scipy import special
 
-from ganjax import data, errors, steps, truncation
+from ganjax import config_lib, data, errors, steps, truncation
 from ganjax.evaluate import classifier as classifier_lib
 from ganjax.evaluate import metrics
 from ganjax.state import GAN, GANState
@@ -149,8 +149,8 @@ def _builder_info(config: ml_collections.ConfigDict):
   try:
     from ganjax.data import images  # pylint: disable=g-import-not-at-top
     d = config.data
-    return images.open_builder(d.name, d.get('data_dir', None),
-                               d.get('path', None)).info
+    return images.open_builder(d.name, d.data_dir,
+                               d.path).info
   except Exception:  # pylint: disable=broad-except
     return None
 
@@ -207,7 +207,7 @@ class RealData:
 
   def training(self, num: int) -> dict[str, np.ndarray]:
     if self.is_image:
-      size = _split_size(self.config, self.config.data.get('split', 'train'))
+      size = _split_size(self.config, self.config.data.split)
       num = num if size is None else min(num, size)
     key = ('training', num)
     if key not in self._cache:
@@ -287,7 +287,7 @@ class ClassifierEvaluator(Evaluator):
     super().__init__(config)
     self.real = real or RealData(config)
     e = config.eval
-    self.cache_dir = e.get('cache_dir', None) or default_cache_dir()
+    self.cache_dir = e.cache_dir or default_cache_dir()
     self.steps = int(e.classifier_steps)
     self.classifier_batch_size = int(e.classifier_batch_size)
     self.learning_rate = float(e.classifier_learning_rate)
@@ -314,7 +314,7 @@ class ClassifierEvaluator(Evaluator):
   def cache_path(self) -> str:
     d = self.config.data
     key = classifier_lib.cache_key(
-        d.name, d.get('split', 'train'), self.shape,
+        d.name, d.split, self.shape,
         tuple(d.value_range), self.steps, self.classifier_batch_size,
         self.learning_rate, self.seed)
     return os.path.join(self.cache_dir, key + '.msgpack')
@@ -471,26 +471,6 @@ def validate(config: ml_collections.ConfigDict) -> None:
             f'"auto" picks {auto_evaluators(config)}')
 
 
-def with_eval_defaults(
-    config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
-  """``config`` itself when it has every ``eval`` field, else a copy with
-  the missing ones at their defaults (configs made before the section
-  existed, e.g. the ``config.json`` of an older run)."""
-  from ganjax import config_lib  # pylint: disable=g-import-not-at-top
-  defaults = config_lib.base_config().eval
-  if 'eval' in config and all(k in config.eval for k in defaults.keys()):
-    return config
-  config = copy.deepcopy(config)
-  with config.unlocked():
-    if 'eval' not in config:
-      config.eval = defaults
-    else:
-      for key in defaults.keys():
-        if key not in config.eval:
-          config.eval[key] = defaults[key]
-  return config
-
-
 def build_evaluators(config: ml_collections.ConfigDict,
                      workdir: str | None = None) -> list[Evaluator]:
   """The evaluators ``config.eval.evaluators`` names, validated now.
@@ -501,7 +481,7 @@ def build_evaluators(config: ml_collections.ConfigDict,
   trained once per dataset, not once per run.
   """
   del workdir  # No evaluator keeps per-run files yet.
-  config = with_eval_defaults(config)
+  config_lib.check_complete(config)
   validate(config)
   real = RealData(config)
   built = []
