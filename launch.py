@@ -76,7 +76,7 @@ def main(argv):
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.set_verbosity(logging.INFO)
   logging.get_absl_logger().addFilter(_QuietLibraries())
-  from ganjax import errors, train  # pylint: disable=g-import-not-at-top
+  from ganjax import errors, loop  # pylint: disable=g-import-not-at-top
   if _DISTRIBUTED.value or _COORDINATOR.value:
     from ganjax import parallel  # pylint: disable=g-import-not-at-top
     parallel.initialize_distributed(_COORDINATOR.value, _NUM_PROCESSES.value,
@@ -93,22 +93,22 @@ def main(argv):
           'overrides do not apply; drop them (--jacobian_truncation, --num, '
           '--seed and --output set what a sample shows).')
     if _MODE.value == 'sample':
-      from ganjax import evaluate  # pylint: disable=g-import-not-at-top
-      print(evaluate.sample_from_workdir(
+      from ganjax import evaluation  # pylint: disable=g-import-not-at-top
+      print(evaluation.sample_from_workdir(
           workdir, num=_NUM.value, seed=_SEED.value, npy=_NPY.value,
           path=_OUTPUT.value and os.path.expanduser(_OUTPUT.value),
           jacobian_truncation=_TRUNCATION.value))
     elif _MODE.value == 'eval':
-      from ganjax import evaluate  # pylint: disable=g-import-not-at-top
-      print(json.dumps(evaluate.evaluate_workdir(workdir), indent=2))
+      from ganjax import evaluation  # pylint: disable=g-import-not-at-top
+      print(json.dumps(evaluation.evaluate_workdir(workdir), indent=2))
     else:
-      train.train_and_evaluate(_CONFIG.value, workdir)
+      loop.train_and_evaluate(_CONFIG.value, workdir)
   except errors.GanjaxError as e:
     if _VERBOSE.value:
       raise
     print(f'error: {e}', file=sys.stderr)
     # 128 + signal number after SIGTERM / SIGINT, as a shell reports it.
-    sys.exit(128 + e.signum if isinstance(e, train.Interrupted) else 1)
+    sys.exit(128 + e.signum if isinstance(e, loop.Interrupted) else 1)
 
 
 if __name__ == '__main__':

@@ -143,7 +143,7 @@ def make_config(system: str, seed: int, steps: int, batch: int,
 
 
 def make_evaluator(config):
-  from ganjax import evaluate  # pylint: disable=g-import-not-at-top
+  from ganjax import evaluation as evaluate  # pylint: disable=g-import-not-at-top
   if SYSTEMS_KIND[config.data.name] == 'image':
     ev = evaluate.ClassifierEvaluator(config)
     ev.prepare()
@@ -158,7 +158,7 @@ def score(ev, samples) -> dict:
   """The evaluator's metrics of ``samples`` (the body of its
   ``evaluate``, given the samples): the same for every arm."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from ganjax.evaluate import classifier as classifier_lib, metrics  # pylint: disable=g-import-not-at-top
+  from ganjax.evaluation import classifier as classifier_lib, metrics  # pylint: disable=g-import-not-at-top
   samples = np.asarray(samples, np.float32)
   if not hasattr(ev, 'fid_floor'):
     return metrics.normal_metrics(samples, ev.mean, ev.std)
@@ -204,7 +204,7 @@ class Clock:
 
 def run_ganjax(system, arm, seed, steps, every, batch) -> dict:
   import jax  # pylint: disable=g-import-not-at-top
-  from ganjax import data, parallel, train  # pylint: disable=g-import-not-at-top
+  from ganjax import data, parallel, loop as train  # pylint: disable=g-import-not-at-top
   scheme = {'ganjax_alternating': 'alternating',
             'ganjax_simultaneous': 'simultaneous'}.get(arm)
   config = make_config(system, seed, steps, batch, scheme)

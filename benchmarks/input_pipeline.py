@@ -104,7 +104,7 @@ def pipeline_rates(config, args) -> dict[str, float]:
 
 
 def step_rates(config, args) -> dict[str, list[float]]:
-  from ganjax import data, parallel, train  # pylint: disable=g-import-not-at-top
+  from ganjax import data, parallel, loop as train  # pylint: disable=g-import-not-at-top
   mode = parallel.resolve_mode(config.parallel)
   gan, state = train.build(config, mode)
   step = parallel.compile_step(gan, mode)

@@ -4,7 +4,7 @@ r"""Sample quality over seeds: reruns the quality configs, writes docs/RESULTS.m
     python benchmarks/quality.py --seeds 3 --only ring8_ns,grid25_ns
     python benchmarks/quality.py --jobs 2                 # runs in 2 processes
 
-Each (experiment, seed) is one ``ganjax.train.train_and_evaluate`` run of a
+Each (experiment, seed) is one ``ganjax.loop.train_and_evaluate`` run of a
 config from ``configs/`` in a fresh workdir under ``--workdir`` (default
 ``runs/quality/<experiment>/seed_<n>``; an existing one is deleted first, so
 nothing resumes), with ``config.seed = n`` and evaluation only at the end
@@ -133,7 +133,7 @@ def run_one(task):
   """Trains one (experiment, seed); returns its record."""
   key, seed, workdir, overrides = task
   import ganjax  # pylint: disable=g-import-not-at-top
-  from ganjax import evaluate, train  # pylint: disable=g-import-not-at-top
+  from ganjax import evaluation as evaluate, loop as train  # pylint: disable=g-import-not-at-top
   name, kind, extra, _ = EXPERIMENTS[key]
   config = ganjax.get_config(name, **{**extra, **overrides})
   config.seed = seed
@@ -164,7 +164,7 @@ def _untruncated_metrics(workdir, kind):
   """The final evaluation again with ``model.jacobian_truncation`` off: the
   same checkpoint and evaluation seed, every latent kept."""
   import dataclasses  # pylint: disable=g-import-not-at-top
-  from ganjax import evaluate  # pylint: disable=g-import-not-at-top
+  from ganjax import evaluation as evaluate  # pylint: disable=g-import-not-at-top
   config, gan, state = evaluate.load_workdir(workdir)
   gan = dataclasses.replace(gan, jacobian_truncation=0.0)
   record = evaluate.run_evaluators(evaluate.build_evaluators(config), gan,

@@ -17,10 +17,10 @@ import jax
 import ml_collections
 import numpy as np
 
-from ganjax import evaluate as evaluate_lib
+from ganjax import evaluation as evaluate_lib
 from ganjax import steps
 from ganjax import truncation
-from ganjax import train as train_lib
+from ganjax import loop as train_lib
 from ganjax.config_lib import get_config
 from ganjax.state import GAN, GANState
 

@@ -5,7 +5,7 @@
     class_samples.save(config, gan, state, 'samples/classes_0001000.png')
 
 ``state`` is one unreplicated ``GANState`` (e.g. ``one_copy(device_state)``
-in ``ganjax.train``). The z are fixed by ``config.seed``, so successive
+in ``ganjax.loop``). The z are fixed by ``config.seed``, so successive
 pictures show the same latents; ``per_class`` defaults to 10 for images
 (a 10x10 grid for MNIST) and 200 for toy data.
 """

@@ -79,7 +79,7 @@ Fields (defaults in brackets):
   ``train.steps_per_dispatch`` [1]: training steps compiled into one
   ``lax.scan`` dispatch (fewer host round trips for small models; every
   interval above is still honoured at its exact step).
-* ``eval.*``: the evaluators (see ``ganjax.evaluate`` and
+* ``eval.*``: the evaluators (see ``ganjax.evaluation`` and
   ``docs/EVALUATION.md``). ``eval.every`` [1000]: steps between
   evaluations (0: only at the end of training); ``eval.evaluators``
   ['auto']: a comma-separated list of ``mixture``, ``gaussian1d``,
@@ -256,7 +256,7 @@ def check_complete(config: ml_collections.ConfigDict) -> None:
         f'the config has no {", ".join(missing[:4])}'
         f'{" ..." if len(missing) > 4 else ""}: build configs from '
         'ganjax.config_lib.base_config() (as configs/*.py do), and read a '
-        "workdir's with ganjax.evaluate.load_config.")
+        "workdir's with ganjax.evaluation.load_config.")
 
 
 def validate(config: ml_collections.ConfigDict) -> None:

@@ -16,10 +16,10 @@ from scipy import linalg, stats
 
 import ganjax
 from ganjax import config_lib, data, errors, visualize
-from ganjax import train as train_lib
-from ganjax import evaluate
-from ganjax.evaluate import classifier as classifier_lib
-from ganjax.evaluate import metrics
+from ganjax import loop as train_lib
+from ganjax import evaluation as evaluate
+from ganjax.evaluation import classifier as classifier_lib
+from ganjax.evaluation import metrics
 
 GRID25 = data.toy.TOY['grid25']
 

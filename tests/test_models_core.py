@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import ml_collections
 import pytest
 
-from ganjax import config_lib, errors, models, state as state_lib, train
+from ganjax import config_lib, errors, models, state as state_lib, loop as train
 
 
 def _counts(module, x, **kw):

@@ -24,7 +24,7 @@ coordinator, pid, workdir, out, mode = sys.argv[1:6]
 parallel.initialize_distributed(coordinator, 2, int(pid))
 import jax
 import ganjax
-from ganjax import train
+from ganjax import loop as train
 config = ganjax.get_config('default', **{
     'train.steps': 6, 'train.batch_size': 32, 'train.log_every': 3,
     'train.checkpoint_every': 3, 'train.sample_every': 6,
@@ -162,7 +162,7 @@ ON_DEVICE = r'''
 import sys
 import jax, numpy as np
 import ganjax
-from ganjax import train
+from ganjax import loop as train
 data_dir, workdir, mode, out = sys.argv[1:5]
 config = ganjax.get_config('default', **{
     'data.name': 'digits', 'data.data_dir': data_dir,

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, tiny
 
 import ganjax
-from ganjax import config_lib, train
+from ganjax import config_lib, loop as train
 
 QUALITY_CONFIGS = ('ring8_ns', 'ring8_wgan_gp', 'grid25_ns', 'grid25_wgan_gp',
                    'gaussian1d_tuned', 'gaussian1d_moments_normal',

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 import ganjax
-from ganjax import checkpoint, config_lib, data, parallel, train
+from ganjax import checkpoint, config_lib, data, parallel, loop as train
 from conftest import ROOT
 
 FIXTURES = os.path.join(ROOT, 'tests', 'fixtures')
@@ -160,7 +160,7 @@ def test_an_old_workdir_loads_samples_evaluates_and_resumes(old_workdir):
   assert images.shape == (10, 2) and np.all(np.isfinite(images))
   metrics = ganjax.evaluate(old_workdir)
   assert metrics['step'] == 4 and 0 <= metrics['modes_covered'] <= 8
-  config = ganjax.evaluate.load_config(old_workdir)
+  config = ganjax.evaluation.load_config(old_workdir)
   config.train.steps = 6
   state = train.train_and_evaluate(config, old_workdir)
   assert int(state.step) == 6

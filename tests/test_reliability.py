@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ganjax
-from ganjax import config_lib, errors, train
+from ganjax import config_lib, errors, loop as train
 from conftest import ROOT, tiny
 
 LAUNCH = [sys.executable, 'launch.py', '--config=configs/default.py']
@@ -123,7 +123,7 @@ def test_corrupted_latest_checkpoint_falls_back_to_previous(tmp_path, how):
   config.train.steps = 4
   reference = train.train_and_evaluate(config, str(tmp_path / 'ref'))
   with mock.patch.object(train.checkpoint.logging, 'warning') as warn:
-    resumed = ganjax.train.train_and_evaluate(config, str(tmp_path))
+    resumed = ganjax.loop.train_and_evaluate(config, str(tmp_path))
   # Resumed from step 4 (already at train.steps=4): the state of step 4.
   _leaves_equal(resumed, reference)
   assert any('checkpoints/6 is unreadable' in str(c.args[0] % c.args[1:])
@@ -226,7 +226,7 @@ def test_image_size_the_model_cannot_take(tmp_path, mock_tfds):
 
 
 def test_batch_not_divisible_by_devices():
-  script = ('import ganjax\nfrom ganjax import train\n'
+  script = ('import ganjax\nfrom ganjax import loop as train\n'
             "c = ganjax.get_config('default', **{'train.batch_size': 9})\n"
             "train.train_and_evaluate(c, '/tmp/unused_ganjax_run')\n")
   env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=2',

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from ganjax import (class_samples, config_lib, data, losses, models,
-                    state as state_lib, train, visualize)
+                    state as state_lib, loop as train, visualize)
 from ganjax.models import moments
 from conftest import ROOT, tiny
 

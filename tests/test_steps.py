@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ganjax import config_lib, errors, losses, steps, train
+from ganjax import config_lib, errors, losses, steps, loop as train
 from conftest import ROOT
 
 
@@ -124,7 +124,7 @@ def test_the_step_is_deterministic():
 PMAP_SCRIPT = r'''
 import json, sys
 import jax, numpy as np
-from ganjax import config_lib, data, parallel, train
+from ganjax import config_lib, data, parallel, loop as train
 mode, out = sys.argv[1], sys.argv[2]
 config = config_lib.get_config('svhn_wgan')
 config.data.name = 'mnist'   # shapes only: the batches below are synthetic

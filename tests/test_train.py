@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ganjax
-from ganjax import config_lib, errors, train
+from ganjax import config_lib, errors, loop as train
 from ganjax.data import images
 from conftest import ROOT, tiny
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ganjax import api, config_lib, errors, evaluate, steps, train, truncation
+from ganjax import api, config_lib, errors, steps, truncation
+from ganjax import evaluation as evaluate
+from ganjax import loop as train
 
 
 def _gan(name='default', fraction=0.0, **fields):

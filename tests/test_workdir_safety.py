@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import ganjax
-from ganjax import checkpoint, config_lib, errors, train, visualize
+from ganjax import checkpoint, config_lib, errors, loop as train, visualize
 from ganjax import workdir as workdir_lib
 from conftest import ROOT, tiny
 
@@ -255,7 +255,7 @@ def test_unwritable_picture_in_sample_mode(workdir):
   with mock.patch.object(train.visualize, 'scatter_2d', read_only):
     with pytest.raises(errors.WorkdirError,
                        match=r'Read-only file system.*--output=PATH'):
-      ganjax.evaluate.sample_from_workdir(workdir)
+      ganjax.evaluation.sample_from_workdir(workdir)
 
 
 def test_malformed_metrics_line_neither_fails_nor_masks(workdir):
@@ -297,7 +297,7 @@ def test_reads_never_move_or_create(workdir, tmp_path):
   _flip_a_byte(os.path.join(workdir, 'checkpoints', '4'))
   before = _listing(workdir)
   assert ganjax.load(workdir).step == 2
-  ganjax.evaluate.evaluate_workdir(workdir)
+  ganjax.evaluation.evaluate_workdir(workdir)
   assert _listing(workdir) == before
   # A folder with a config but no checkpoints: nothing is created.
   bare = tmp_path / 'bare'

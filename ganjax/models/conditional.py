@@ -21,7 +21,7 @@ generated ones. ``num_classes`` must also be given to the modules
 the configs set all three from one value).
 
 Without labels (a caller that knows nothing of classes, such as the
-fixed-z sample picture of ``ganjax.train``) the generator cycles through
+fixed-z sample picture of ``ganjax.loop``) the generator cycles through
 the classes, ``y_i = i mod num_classes``, and the discriminator returns
 the unconditional part psi(phi(x)) alone. For one row per class, see
 ``ganjax.class_samples``.

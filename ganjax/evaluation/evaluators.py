@@ -31,8 +31,8 @@ from absl import logging
 from scipy import special
 
 from ganjax import config_lib, data, errors, steps, truncation
-from ganjax.evaluate import classifier as classifier_lib
-from ganjax.evaluate import metrics
+from ganjax.evaluation import classifier as classifier_lib
+from ganjax.evaluation import metrics
 from ganjax.state import GAN, GANState
 
 EVALUATORS = ('mixture', 'gaussian1d', 'classifier', 'equilibrium')

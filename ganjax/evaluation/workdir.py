@@ -12,7 +12,7 @@ import numpy as np
 
 from ganjax import checkpoint, data, errors, truncation, visualize
 from ganjax.workdir import load_config
-from ganjax.evaluate import evaluators as evaluators_lib
+from ganjax.evaluation import evaluators as evaluators_lib
 from ganjax.state import GAN, GANState
 
 
@@ -21,10 +21,10 @@ def load_workdir(workdir: str, step: int | None = None
   """The config, GAN spec and host state of ``workdir`` at its latest (or
   the given) checkpoint. Reads only: nothing in ``workdir`` is created,
   moved or changed."""
-  from ganjax import train as train_lib  # pylint: disable=g-import-not-at-top
+  from ganjax import loop as loop_lib  # pylint: disable=g-import-not-at-top
   workdir = os.path.expanduser(workdir)
   config = load_config(workdir)
-  gan, template = train_lib.build(config)
+  gan, template = loop_lib.build(config)
   directory = os.path.join(workdir, 'checkpoints')
   if not os.path.isdir(directory):
     raise errors.CheckpointError(
@@ -66,7 +66,7 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
     truncated, so the two never overwrite each other).
   """
   check_num(num)
-  from ganjax import train as train_lib  # pylint: disable=g-import-not-at-top
+  from ganjax import loop as loop_lib  # pylint: disable=g-import-not-at-top
   workdir = os.path.expanduser(workdir)
   config, gan, state = load_workdir(workdir, step)
   gan = truncation.with_fraction(gan, jacobian_truncation)
@@ -97,13 +97,13 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
                                     data.toy_distribution(config).means,
                                     title)
     else:
-      train_lib.save_samples(config, samples, path, title=title)
+      loop_lib.save_samples(config, samples, path, title=title)
     if npy:
       np.save(os.path.splitext(path)[0] + '.npy', samples)
   except OSError as e:
     raise errors.WorkdirError(
         f'cannot write the picture {os.path.abspath(path)} ({e.strerror}); '
-        'write it elsewhere with --output=PATH (ganjax.evaluate.'
+        'write it elsewhere with --output=PATH (ganjax.evaluation.'
         'sample_from_workdir(..., path=PATH)).') from None
   return path
 

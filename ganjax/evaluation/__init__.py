@@ -1,10 +1,10 @@
 """Evaluation that works offline: metrics, evaluators, workdir tools.
 
-    evaluators = ganjax.evaluate.build_evaluators(config, workdir)
-    record = ganjax.evaluate.run_evaluators(evaluators, gan, host_state,
+    evaluators = ganjax.evaluation.build_evaluators(config, workdir)
+    record = ganjax.evaluation.run_evaluators(evaluators, gan, host_state,
                                             step, workdir, writer)
-    path = ganjax.evaluate.sample_from_workdir('runs/default', num=64)
-    record = ganjax.evaluate.evaluate_workdir('runs/default')
+    path = ganjax.evaluation.sample_from_workdir('runs/default', num=64)
+    record = ganjax.evaluation.evaluate_workdir('runs/default')
 
 Metric names (definitions in ``docs/EVALUATION.md``): ``modes_covered``,
 ``hq_fraction``, ``reverse_kl`` (2D mixtures); ``mean``, ``std``, ``ks``,
@@ -12,13 +12,13 @@ Metric names (definitions in ``docs/EVALUATION.md``): ``modes_covered``,
 ``classifier_accuracy`` (images); ``d_real``, ``d_fake`` (all data).
 """
 
-from ganjax.evaluate import classifier, metrics
-from ganjax.evaluate.evaluators import (
+from ganjax.evaluation import classifier, metrics
+from ganjax.evaluation.evaluators import (
     EVALUATORS, METRICS_FILE, ClassifierEvaluator, EquilibriumEvaluator,
     Evaluator, Gaussian1DEvaluator, MixtureEvaluator, RealData,
     build_evaluators, default_cache_dir, discriminator_mean, evaluator_names,
     generate_samples, read_metrics, run_evaluators, validate)
-from ganjax.evaluate.workdir import (check_num, evaluate_workdir,
+from ganjax.evaluation.workdir import (check_num, evaluate_workdir,
                                      load_config, load_workdir,
                                      sample_from_workdir)
 

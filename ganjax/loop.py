@@ -5,7 +5,7 @@ checkpoint) -> one compiled step -> loop: metrics every ``log_every`` steps
 (the only host reads), samples every ``sample_every``, checkpoints every
 ``checkpoint_every`` and at the end.
 
-Evaluators (``ganjax.evaluate``, chosen by ``config.eval``) run every
+Evaluators (``ganjax.evaluation``, chosen by ``config.eval``) run every
 ``eval.every`` steps and at the end.
 
 Workdir layout: ``checkpoints/`` (Orbax), ``samples/step_<N>.png``,
@@ -34,7 +34,8 @@ from clu import metric_writers, parameter_overview, periodic_actions
 from jax.experimental import multihost_utils
 
 from ganjax import (checkpoint, class_samples, config_lib, data, errors,
-                    evaluate, parallel, state as state_lib, steps, truncation,
+                    evaluation, parallel, state as state_lib, steps,
+                    truncation,
                     visualize)
 from ganjax import workdir as workdir_lib
 from ganjax.state import GAN, GANState
@@ -324,7 +325,7 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
       parallel.group_steps(data.make_stream(config, start), plan), mode,
       batch_axis=2)
   # Built before compiling, so a bad eval config fails early.
-  evaluators = evaluate.build_evaluators(config, workdir) if is_chief else []
+  evaluators = evaluation.build_evaluators(config, workdir) if is_chief else []
   if is_chief:
     workdir_lib.record_config(config, workdir, start)
     _log_parameter_overview(gan, state)
@@ -396,7 +397,7 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
                                             f'classes_{step:07d}.png'),
                                title=f'{config.data.name}, step {step}')
         if evaluate_now:
-          evaluate.run_evaluators(evaluators, gan, host, step, workdir,
+          evaluation.run_evaluators(evaluators, gan, host, step, workdir,
                                   writer)
         if stop.signum is not None:
           ckpts.wait()
