@@ -34,19 +34,17 @@ from clu import metric_writers, parameter_overview, periodic_actions
 from jax.experimental import multihost_utils
 
 from ganjax import (checkpoint, class_samples, config_lib, data, errors,
-                    evaluation, parallel, state as state_lib, steps,
-                    truncation,
+                    evaluation, parallel, sampling, state as state_lib,
+                    steps, truncation,
                     visualize)
 from ganjax import workdir as workdir_lib
 from ganjax.state import GAN, GANState
 
 
 def build(config: ml_collections.ConfigDict, mode: str = 'jit'):
-  """The GAN spec and a fresh state for ``config`` (no data is read)."""
-  config_lib.validate(config)
-  gan = state_lib.build_gan(config, data.data_shape(config),
-                            parallel.axis_name(mode))
-  return gan, state_lib.create_state(gan, config.seed)
+  """The GAN spec and a fresh state for ``config``, laid out for ``mode``
+  (no data is read)."""
+  return state_lib.build(config, parallel.axis_name(mode))
 
 
 def fixed_latents(gan: GAN, config: ml_collections.ConfigDict,
@@ -61,22 +59,6 @@ def fixed_latents(gan: GAN, config: ml_collections.ConfigDict,
   if gan.num_classes:
     labels = np.arange(num, dtype=np.int32) % gan.num_classes
   return truncation.latents(gan, state, key, num, labels), labels
-
-
-def save_samples(config: ml_collections.ConfigDict, samples: np.ndarray,
-                 path: str, title: str = '') -> None:
-  """The picture that suits the data: grid, 2D scatter or 1D histogram."""
-  samples = np.asarray(samples)
-  if data.is_image(config):
-    grid = visualize.image_grid(samples, config.data.value_range)
-    visualize.save_image(path, grid)
-  else:
-    dist = data.toy_distribution(config)
-    if dist.dim == 1:
-      visualize.histogram_1d(path, samples, float(dist.means[0, 0]),
-                             dist.std, title)
-    else:
-      visualize.scatter_2d(path, samples, dist.means, title)
 
 
 def _log_parameter_overview(gan: GAN, state: GANState) -> None:
@@ -385,7 +367,7 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
           host_state = one_copy(device_state)
           z_fixed, y_fixed = fixed_latents(gan, config, host_state)
           samples = np.asarray(generate(host_state, z_fixed, y_fixed))
-          save_samples(config, samples, os.path.join(
+          sampling.save_picture(config, samples, os.path.join(
               workdir, 'samples', f'step_{step:07d}.png'),
                        title=f'{config.data.name}, step {step}')
           if data.is_image(config):

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from ganjax import config_lib, errors, losses, models
+from ganjax import config_lib, data, errors, losses, models
 
 PyTree = Any
 
@@ -229,3 +229,12 @@ def count_parameters(params: PyTree, batch_stats: PyTree = None) -> dict:
   trainable, fixed = size(params), size(batch_stats or {})
   return {'trainable': trainable, 'non_trainable': fixed,
           'total': trainable + fixed}
+
+
+def build(config: ml_collections.ConfigDict,
+          axis_name: str | None = None) -> tuple[GAN, GANState]:
+  """``config`` validated, its GAN spec and a fresh state (no data is
+  read); ``axis_name`` names the device axis under pmap."""
+  config_lib.validate(config)
+  gan = build_gan(config, data.data_shape(config), axis_name)
+  return gan, create_state(gan, config.seed)

@@ -142,7 +142,7 @@ def test_a_failing_picture_loses_no_step(tmp_path):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), 'samples/x.png')
   config = _config(steps=4, every=4)
   config.train.sample_every = 4
-  with mock.patch.object(train, 'save_samples', disk_full):
+  with mock.patch.object(train.sampling, 'save_picture', disk_full):
     with pytest.raises(errors.WorkdirError) as info:
       train.train_and_evaluate(config, str(tmp_path))
   message = str(info.value)

@@ -10,7 +10,8 @@ import jax
 import ml_collections
 import numpy as np
 
-from ganjax import checkpoint, data, errors, truncation, visualize
+from ganjax import (checkpoint, data, errors, sampling, state as state_lib,
+                    truncation, visualize)
 from ganjax.workdir import load_config
 from ganjax.evaluation import evaluators as evaluators_lib
 from ganjax.state import GAN, GANState
@@ -21,10 +22,9 @@ def load_workdir(workdir: str, step: int | None = None
   """The config, GAN spec and host state of ``workdir`` at its latest (or
   the given) checkpoint. Reads only: nothing in ``workdir`` is created,
   moved or changed."""
-  from ganjax import loop as loop_lib  # pylint: disable=g-import-not-at-top
   workdir = os.path.expanduser(workdir)
   config = load_config(workdir)
-  gan, template = loop_lib.build(config)
+  gan, template = state_lib.build(config)
   directory = os.path.join(workdir, 'checkpoints')
   if not os.path.isdir(directory):
     raise errors.CheckpointError(
@@ -66,7 +66,6 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
     truncated, so the two never overwrite each other).
   """
   check_num(num)
-  from ganjax import loop as loop_lib  # pylint: disable=g-import-not-at-top
   workdir = os.path.expanduser(workdir)
   config, gan, state = load_workdir(workdir, step)
   gan = truncation.with_fraction(gan, jacobian_truncation)
@@ -97,7 +96,7 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
                                     data.toy_distribution(config).means,
                                     title)
     else:
-      loop_lib.save_samples(config, samples, path, title=title)
+      sampling.save_picture(config, samples, path, title=title)
     if npy:
       np.save(os.path.splitext(path)[0] + '.npy', samples)
   except OSError as e:
