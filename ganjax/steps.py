@@ -124,16 +124,24 @@ def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
   return loss, aux
 
 
-def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
-           key: jax.Array) -> tuple[GANState, Metrics]:
-  """One discriminator (critic) update on a batch of real samples."""
+def _d_inputs(gan: GAN, real: jax.Array, labels: jax.Array, key: jax.Array):
+  """What a D update draws from its ``key``: z (for the global batch,
+  sliced), the real and fake labels (conditional GANs), the penalty's key,
+  and the dropout keys of G, D on real, D on fake and the penalty's D."""
   local = real.shape[0]
   z_key, eps_key, y_key, drop_key = jax.random.split(key, 4)
   z = _draw(gan, z_key, local, gan.sample_latent)
   real_y = labels if gan.num_classes else None
   fake_y = _fake_labels(gan, y_key, local)
-  drop_key = _device_key(gan, drop_key)
-  k_gen, k_real, k_fake, k_gp = jax.random.split(drop_key, 4)
+  drop_keys = jax.random.split(_device_key(gan, drop_key), 4)
+  return z, real_y, fake_y, eps_key, tuple(drop_keys)
+
+
+def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
+           key: jax.Array) -> tuple[GANState, Metrics]:
+  """One discriminator (critic) update on a batch of real samples."""
+  z, real_y, fake_y, eps_key, (k_gen, k_real, k_fake, k_gp) = _d_inputs(
+      gan, real, labels, key)
   # G runs in train mode as in the G step; its statistics update once per
   # train step, in the G update, so they are not kept here.
   fake, _ = _apply(gan.generator, state.g_params, state.g_batch_stats, z,
@@ -209,13 +217,8 @@ def simultaneous_step(gan: GAN, state: GANState, real: jax.Array,
   Randomness: ``key`` is split as in ``d_step`` (z, penalty, labels,
   dropout), so z, labels and masks are drawn the same way.
   """
-  local = real.shape[0]
-  z_key, eps_key, y_key, drop_key = jax.random.split(key, 4)
-  z = _draw(gan, z_key, local, gan.sample_latent)
-  real_y = labels if gan.num_classes else None
-  fake_y = _fake_labels(gan, y_key, local)
-  drop_key = _device_key(gan, drop_key)
-  k_gen, k_real, k_fake, k_gp = jax.random.split(drop_key, 4)
+  z, real_y, fake_y, eps_key, (k_gen, k_real, k_fake, k_gp) = _d_inputs(
+      gan, real, labels, key)
 
   def losses_fn(g_params, d_params):
     fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
