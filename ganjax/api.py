@@ -12,32 +12,36 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
-import jax
 import ml_collections
 import numpy as np
 
 from ganjax import evaluation as evaluate_lib
-from ganjax import steps
-from ganjax import truncation
+from ganjax import families, sampling, truncation
 from ganjax import loop as train_lib
 from ganjax.config_lib import get_config
-from ganjax.state import GAN, GANState
 
 __all__ = ['Trained', 'get_config', 'train', 'load', 'sample', 'evaluate']
 
 
 @dataclasses.dataclass
 class Trained:
-  """A trained GAN: its config, static spec, host state and workdir."""
+  """A trained model: its config, its family's static spec
+  (``ganjax.families``), host state and workdir."""
   config: ml_collections.ConfigDict
-  gan: GAN
-  state: GANState
+  spec: Any
+  state: Any
   workdir: str | None = None
 
   @property
   def step(self) -> int:
     return int(self.state.step)
+
+  @property
+  def gan(self) -> Any:
+    """The spec under its older name (notebooks written for GANs only)."""
+    return self.spec
 
 
 def _progress_bar(total: int):
@@ -69,12 +73,12 @@ def train(config: ml_collections.ConfigDict, workdir: str,
   """
   callback = _progress_bar(config.train.steps) if progress else None
   state = train_lib.train_and_evaluate(config, workdir, progress=callback)
-  gan, _ = train_lib.build(config)
-  return Trained(config, gan, state, os.path.abspath(workdir))
+  spec, _ = families.build(config)
+  return Trained(config, spec, state, os.path.abspath(workdir))
 
 
 def load(workdir: str, step: int | None = None) -> Trained:
-  """The GAN trained in ``workdir``, at its latest readable (or the given)
+  """The model trained in ``workdir``, at its latest readable (or the given)
   checkpoint."""
   config, gan, state = evaluate_lib.load_workdir(workdir, step)
   return Trained(config, gan, state, os.path.abspath(workdir))
@@ -90,14 +94,15 @@ def evaluate(trained: Trained | str, write: bool = False) -> dict:
     return evaluate_lib.evaluate_workdir(trained, write=write)
   evaluators = evaluate_lib.build_evaluators(trained.config, trained.workdir)
   return evaluate_lib.run_evaluators(
-      evaluators, trained.gan, trained.state, trained.step,
+      evaluators, trained.spec, trained.state, trained.step,
       trained.workdir if write else None)
 
 
 def sample(trained: Trained, num: int = 64, seed: int = 0,
            labels: np.ndarray | None = None,
            jacobian_truncation: float | None = None) -> np.ndarray:
-  """``num`` samples ``[num, *data_shape]`` from the generator.
+  """``num`` samples ``[num, *data_shape]`` from the model
+  (``ganjax.sampling.generate``; its z from ``PRNGKey(seed)``).
 
   For a class-conditional GAN, ``labels`` [num] picks the classes (default:
   cycling through all classes). With ``config.model.jacobian_truncation``
@@ -105,11 +110,5 @@ def sample(trained: Trained, num: int = 64, seed: int = 0,
   overrides it for this call (e.g. 0.0: every latent kept).
   """
   evaluate_lib.check_num(num)
-  gan = truncation.with_fraction(trained.gan, jacobian_truncation)
-  if gan.num_classes and labels is None:
-    labels = np.arange(num) % gan.num_classes
-  z = truncation.latents(gan, trained.state, jax.random.PRNGKey(seed), num,
-                         None if labels is None else np.asarray(labels))
-  out = jax.jit(lambda s, z, y: steps.generate(gan, s, z, y))(
-      trained.state, z, None if labels is None else np.asarray(labels))
-  return np.asarray(out)
+  spec = truncation.with_fraction(trained.spec, jacobian_truncation)
+  return sampling.generate(spec, trained.state, num, seed, labels=labels)

@@ -15,6 +15,8 @@ Fields (defaults in brackets):
 * ``seed`` [0]: root seed for parameters, noise and data order (an integer
   in [0, 2**32)). Every number of a config must be finite and fit in
   float32.
+* ``family`` ['gan']: the kind of generative system
+  (``ganjax.families``): ``'gan'`` or ``'vae'``.
 * ``parallel`` ['auto']: ``'pmap'`` over all local devices, ``'jit'`` on one,
   ``'auto'`` = pmap when there is more than one local device or more than
   one process (one device per process included); ``'jit'`` is refused in a
@@ -39,7 +41,8 @@ Fields (defaults in brackets):
   bfloat16 (float32 parameters and outputs; models with a ``dtype`` field:
   ``mlp``, ``dcgan``),
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
-  (see ``ganjax.models``).
+  (see ``ganjax.models``); ``model.encoder`` [``{'name': 'none'}``]: the
+  encoder of families that have one (``vae``; ``ganjax.models.encoders``).
 * ``loss.name`` ['ns']: ``'minimax'``, ``'ns'``, ``'wasserstein'`` or
   ``'wgan_gp'`` (the Wasserstein loss plus the gradient penalty);
   ``loss.gp_weight`` [None: the loss's own, 10 for ``wgan_gp``, else 0]:
@@ -124,6 +127,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.version = VERSION
   c.seed = 0
   c.parallel = 'auto'
+  c.family = 'gan'
 
   c.data = ml_collections.ConfigDict()
   c.data.name = 'ring8'
@@ -145,6 +149,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.model.dtype = ml_collections.config_dict.placeholder(str)
   c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
   c.model.discriminator = ml_collections.ConfigDict({'name': 'mlp'})
+  c.model.encoder = ml_collections.ConfigDict({'name': 'none'})
 
   c.loss = ml_collections.ConfigDict()
   c.loss.name = 'ns'
@@ -243,7 +248,7 @@ def _missing(config, defaults, prefix: str = ''):
     if key not in config:
       yield prefix + key
     elif (isinstance(defaults[key], ml_collections.ConfigDict) and
-          key not in ('generator', 'discriminator')):
+          key not in ('generator', 'discriminator', 'encoder')):
       yield from _missing(config[key], defaults[key], f'{prefix}{key}.')
 
 

@@ -1,6 +1,6 @@
 """``train_and_evaluate(config, workdir)``: the training loop, top to bottom.
 
-config -> data stream -> GAN spec and state (restored if the workdir has a
+config -> data stream -> the family's spec and state (``ganjax.families``) (restored if the workdir has a
 checkpoint) -> one compiled step -> loop: metrics every ``log_every`` steps
 (the only host reads), samples every ``sample_every``, checkpoints every
 ``checkpoint_every`` and at the end.
@@ -33,45 +33,29 @@ from absl import logging
 from clu import metric_writers, parameter_overview, periodic_actions
 from jax.experimental import multihost_utils
 
-from ganjax import (checkpoint, class_samples, config_lib, data, errors,
-                    evaluation, parallel, sampling, state as state_lib,
-                    steps, truncation,
+from ganjax import (checkpoint, config_lib, data, errors, evaluation,
+                    families, parallel, sampling, state as state_lib,
                     visualize)
 from ganjax import workdir as workdir_lib
-from ganjax.state import GAN, GANState
 
 
 def build(config: ml_collections.ConfigDict, mode: str = 'jit'):
-  """The GAN spec and a fresh state for ``config``, laid out for ``mode``
-  (no data is read)."""
-  return state_lib.build(config, parallel.axis_name(mode))
+  """The family's spec and a fresh state for ``config``, laid out for
+  ``mode`` (no data is read)."""
+  return families.build(config, parallel.axis_name(mode))
 
 
-def fixed_latents(gan: GAN, config: ml_collections.ConfigDict,
-                  state: GANState):
-  """The z (and, when conditional, the labels: row by row through the
-  classes) of every sample picture: the same each time, so progress shows
-  (with ``model.jacobian_truncation``, the same key, and the rejected
-  latents redrawn for ``state``'s generator)."""
-  key = jax.random.fold_in(jax.random.PRNGKey(config.seed), 0x5A4D)
-  num = config.train.num_samples
-  labels = None
-  if gan.num_classes:
-    labels = np.arange(num, dtype=np.int32) % gan.num_classes
-  return truncation.latents(gan, state, key, num, labels), labels
-
-
-def _log_parameter_overview(gan: GAN, state: GANState) -> None:
-  for label, params, stats in (
-      ('Generator', state.g_params, state.g_batch_stats),
-      ('Discriminator', state.d_params, state.d_batch_stats)):
-    counts = state_lib.count_parameters(params, stats)
+def _log_parameter_overview(spec, state) -> None:
+  """Each named network's parameters, as Keras' ``model.summary()`` counts
+  them (so they compare with the tables of the seed documents)."""
+  for label, (module, variables) in families.of(spec).networks(
+      spec, state).items():
+    counts = state_lib.count_parameters(variables['params'],
+                                        variables['batch_stats'])
     logging.info('%s (%s):\n%s\nTotal params: %s  Trainable: %s  '
                  'Non-trainable (BatchNorm statistics): %s', label,
-                 type(gan.generator if label == 'Generator' else
-                      gan.discriminator).__name__,
-                 parameter_overview.get_parameter_overview(
-                     {'params': params, 'batch_stats': stats}),
+                 type(module).__name__,
+                 parameter_overview.get_parameter_overview(variables),
                  f"{counts['total']:,}", f"{counts['trainable']:,}",
                  f"{counts['non_trainable']:,}")
 
@@ -84,7 +68,9 @@ def _append_jsonl(path: str, record: dict) -> None:
     f.write(json.dumps(record) + '\n')
 
 
-def plot_loss_curves(workdir: str, title: str = '') -> str | None:
+def plot_loss_curves(workdir: str, title: str = '',
+                     keys: tuple[str, ...] = ('d_loss', 'g_loss')
+                     ) -> str | None:
   """``workdir/loss_curves.png`` from every logged step of the run.
 
   After a resume from an earlier checkpoint some steps were logged twice;
@@ -108,7 +94,7 @@ def plot_loss_curves(workdir: str, title: str = '') -> str | None:
   if not by_step:
     return None
   out = os.path.join(workdir, 'loss_curves.png')
-  visualize.loss_curves(out, list(by_step.values()), title=title)
+  visualize.loss_curves(out, list(by_step.values()), keys, title=title)
   return out
 
 
@@ -216,7 +202,7 @@ def _check_finite(scalars: dict, step: int, ckpts: checkpoint.Checkpoints):
     raise _non_finite(', '.join(bad), step, ckpts)
 
 
-def _save(ckpts: checkpoint.Checkpoints, host: GANState, step: int) -> None:
+def _save(ckpts: checkpoint.Checkpoints, host, step: int) -> None:
   """Saves ``host`` unless it holds a NaN or Inf (the losses read before
   an update cannot tell)."""
   if not checkpoint.is_finite(host):
@@ -250,7 +236,7 @@ def _quietly(fn: Callable, *args) -> None:
 
 def train_and_evaluate(
     config: ml_collections.ConfigDict, workdir: str,
-    progress: Callable[[int, int, dict], None] | None = None) -> GANState:
+    progress: Callable[[int, int, dict], None] | None = None):
   """Trains ``config`` in ``workdir``, resuming from its latest checkpoint.
 
   Args:
@@ -260,7 +246,8 @@ def train_and_evaluate(
       (the notebook API uses it for a progress bar).
 
   Returns:
-    The final state, unreplicated, on the host.
+    The final state (the pytree of ``config.family``), unreplicated, on the
+    host.
 
   Raises:
     ganjax.errors.GanjaxError: for anything the user can fix (bad config,
@@ -279,12 +266,12 @@ def train_and_evaluate(
 
 def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
                   shape: tuple[int, ...],
-                  progress: Callable[[int, int, dict], None] | None
-                  ) -> GANState:
+                  progress: Callable[[int, int, dict], None] | None):
   """``train_and_evaluate`` once the workdir is this run's."""
   is_chief = jax.process_index() == 0
-  gan = state_lib.build_gan(config, shape, parallel.axis_name(mode))
-  state = state_lib.create_state(gan, config.seed)
+  spec = families.build_spec(config, shape, parallel.axis_name(mode))
+  family = families.of(spec)
+  state = family.create_state(spec, config.seed)
   parallel.sync_processes('ganjax: training starts')
   ckpts = checkpoint.Checkpoints(os.path.join(workdir, 'checkpoints'),
                                  config.train.max_checkpoints)
@@ -310,14 +297,13 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
   evaluators = evaluation.build_evaluators(config, workdir) if is_chief else []
   if is_chief:
     workdir_lib.record_config(config, workdir, start)
-    _log_parameter_overview(gan, state)
+    _log_parameter_overview(spec, state)
   logging.info('Training %s from step %d to %d on %d device(s) with %s.',
                config.data.name, start, total, jax.local_device_count(), mode)
 
   writer = metric_writers.create_default_writer(workdir,
                                                 just_logging=not is_chief)
-  train_steps = parallel.compile_multi_step(gan, mode)
-  generate = jax.jit(lambda s, z, y: steps.generate(gan, s, z, y))
+  train_steps = parallel.compile_multi_step(spec, mode)
   device_state = parallel.place_state(state, mode)
   hooks = [periodic_actions.ReportProgress(
       num_train_steps=total, writer=writer,
@@ -365,22 +351,21 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
             _save(ckpts, host, step)
         if is_chief and (step % config.train.sample_every == 0 or last):
           host_state = one_copy(device_state)
-          z_fixed, y_fixed = fixed_latents(gan, config, host_state)
-          samples = np.asarray(generate(host_state, z_fixed, y_fixed))
+          title = f'{config.data.name}, step {step}'
+          samples = sampling.picture_samples(spec, config, host_state)
           sampling.save_picture(config, samples, os.path.join(
-              workdir, 'samples', f'step_{step:07d}.png'),
-                       title=f'{config.data.name}, step {step}')
+              workdir, 'samples', f'step_{step:07d}.png'), title=title)
           if data.is_image(config):
             writer.write_images(step, {'samples': visualize.image_grid(
                 samples, config.data.value_range)[None] / 255.0})
-          if gan.num_classes:  # One row (or colour) per class.
-            class_samples.save(config, gan, one_copy(device_state),
-                               os.path.join(workdir, 'samples',
-                                            f'classes_{step:07d}.png'),
-                               title=f'{config.data.name}, step {step}')
+          if spec.num_classes:  # One row (or colour) per class.
+            sampling.save_class_picture(
+                config, spec, host_state, os.path.join(
+                    workdir, 'samples', f'classes_{step:07d}.png'),
+                title=title)
         if evaluate_now:
-          evaluation.run_evaluators(evaluators, gan, host, step, workdir,
-                                  writer)
+          evaluation.run_evaluators(evaluators, spec, host, step, workdir,
+                                    writer)
         if stop.signum is not None:
           ckpts.wait()
           name = signal.Signals(stop.signum).name
@@ -396,7 +381,7 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
       _quietly(writer.flush)
       ckpts.close()
       if is_chief:
-        _quietly(plot_loss_curves, workdir, config.data.name)
+        _quietly(plot_loss_curves, workdir, config.data.name, family.curves)
 
   if start >= total:
     logging.info('Nothing to train: the checkpoint is at step %d >= '

@@ -29,8 +29,9 @@ from jax.experimental import multihost_utils
 import numpy as np
 import orbax.checkpoint as ocp
 
-from ganjax import errors, steps
-from ganjax.state import GAN, GANState
+from ganjax import errors, families
+
+State = Any  # A family's state pytree (ganjax.families).
 
 AXIS = 'devices'
 MODES = ('auto', 'pmap', 'jit')
@@ -88,15 +89,16 @@ def axis_name(mode: str) -> str | None:
   return AXIS if mode == 'pmap' else None
 
 
-def compile_step(gan: GAN, mode: str) -> Callable[[GANState, Any], Any]:
-  """The train step, compiled once for ``mode``; the state is donated."""
-  fn = functools.partial(steps.train_step, gan)
+def compile_step(spec: Any, mode: str) -> Callable[[State, Any], Any]:
+  """The family's train step, compiled once for ``mode``; the state is
+  donated."""
+  fn = functools.partial(families.of(spec).train_step, spec)
   if mode == 'pmap':
     return jax.pmap(fn, axis_name=AXIS, donate_argnums=(0,))
   return jax.jit(fn, donate_argnums=(0,))
 
 
-def place_state(state: GANState, mode: str) -> GANState:
+def place_state(state: State, mode: str) -> State:
   if mode == 'pmap':
     return flax.jax_utils.replicate(state)
   return jax.device_put(state)
@@ -115,7 +117,7 @@ def first_replica(tree: Any, mode: str) -> Any:
                       tree)
 
 
-def host_state(state: GANState, mode: str) -> GANState:
+def host_state(state: State, mode: str) -> State:
   """The state as one unreplicated copy on the host (for checkpoints)."""
   return jax.device_get(first_replica(state, mode))
 
@@ -158,16 +160,18 @@ def _shard_on_device(x: jax.Array, batch_axis: int) -> jax.Array:
       [pieces[d][None] for d in devices])
 
 
-def compile_multi_step(gan: GAN, mode: str) -> Callable[[GANState, Any], Any]:
+def compile_multi_step(spec: Any, mode: str) -> Callable[[State, Any], Any]:
   """K train steps in one dispatch (``lax.scan``); the state is donated.
 
   Takes batches stacked as ``[K, n_critic, batch, ...]`` (per device under
   pmap) and returns the new state and each metric summed over the K steps.
   The same K steps as K calls of ``compile_step``, with one host round trip.
   """
+  train_step = families.of(spec).train_step
+
   def multi(state, batches):
     state, metrics = jax.lax.scan(
-        lambda s, b: steps.train_step(gan, s, b), state, batches)
+        lambda s, b: train_step(spec, s, b), state, batches)
     return state, jax.tree.map(lambda m: m.sum(0), metrics)
   if mode == 'pmap':
     return jax.pmap(multi, axis_name=AXIS, donate_argnums=(0,))

@@ -41,6 +41,16 @@ class GANState:
   rng: jax.Array
 
 
+@flax.struct.dataclass
+class Network:
+  """One named network of a family's state: its parameters, BatchNorm
+  statistics and optimizer state (``GANState`` keeps the older flat
+  layout, so checkpoints written before families still restore)."""
+  params: PyTree
+  batch_stats: PyTree
+  opt_state: PyTree
+
+
 @dataclasses.dataclass(frozen=True)
 class GAN:
   """Everything static about a GAN; hashable, so steps can close over it."""
@@ -64,6 +74,7 @@ class GAN:
   ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
   jacobian_truncation: float = 0.0  # > 0: fraction of latents rejected
   # at sampling time, those where ||dG/dz|| is largest (ganjax.truncation)
+  family: str = 'gan'  # ganjax.families
 
   def sample_latent(self, key: jax.Array, num: int) -> jax.Array:
     shape = (num, self.latent_dim)

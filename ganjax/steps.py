@@ -35,11 +35,11 @@ Metrics = dict[str, jax.Array]
 UNROLL_CRITIC = 5
 
 
-def _pmean(tree: Any, axis_name: str | None) -> Any:
+def pmean(tree: Any, axis_name: str | None) -> Any:
   return tree if axis_name is None else lax.pmean(tree, axis_name)
 
 
-def _draw(gan: GAN, key: jax.Array, local: int,
+def draw_global(gan: GAN, key: jax.Array, local: int,
           sample: Callable[[jax.Array, int], jax.Array]) -> jax.Array:
   """Draws ``sample(key, global_batch)`` and keeps this device's slice."""
   if gan.axis_name is None:
@@ -76,7 +76,7 @@ def _fake_labels(gan: GAN, key: jax.Array, local: int) -> jax.Array | None:
   """Uniform class labels for generated samples (conditional GANs only)."""
   if not gan.num_classes:
     return None
-  return _draw(gan, key, local, lambda k, n: jax.random.randint(
+  return draw_global(gan, key, local, lambda k, n: jax.random.randint(
       k, (n,), 0, gan.num_classes))
 
 
@@ -106,7 +106,7 @@ def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
   loss = gan.loss.d_loss(real_logits, fake_logits)
   penalty = jnp.zeros((), loss.dtype)
   if gan.gp_weight > 0:
-    eps = _draw(gan, eps_key, real.shape[0],
+    eps = draw_global(gan, eps_key, real.shape[0],
                 lambda k, n: jax.random.uniform(k, (n,)))
     x_hat = losses.interpolate(real, fake, eps)
     # A conditional critic scores the interpolates under the real labels.
@@ -130,7 +130,7 @@ def _d_inputs(gan: GAN, real: jax.Array, labels: jax.Array, key: jax.Array):
   and the dropout keys of G, D on real, D on fake and the penalty's D."""
   local = real.shape[0]
   z_key, eps_key, y_key, drop_key = jax.random.split(key, 4)
-  z = _draw(gan, z_key, local, gan.sample_latent)
+  z = draw_global(gan, z_key, local, gan.sample_latent)
   real_y = labels if gan.num_classes else None
   fake_y = _fake_labels(gan, y_key, local)
   drop_keys = jax.random.split(_device_key(gan, drop_key), 4)
@@ -159,7 +159,7 @@ def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
 
   (loss, (stats, aux)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.d_params)
-  grads = _pmean(grads, gan.axis_name)
+  grads = pmean(grads, gan.axis_name)
   updates, opt_state = gan.d_tx.update(grads, state.d_opt_state,
                                        state.d_params)
   state = state.replace(d_params=optax.apply_updates(state.d_params, updates),
@@ -172,7 +172,7 @@ def g_step(gan: GAN, state: GANState, key: jax.Array,
            local: int) -> tuple[GANState, Metrics]:
   """One generator update on ``local`` fresh z against the current D."""
   z_key, y_key, drop_key = jax.random.split(key, 3)
-  z = _draw(gan, z_key, local, gan.sample_latent)
+  z = draw_global(gan, z_key, local, gan.sample_latent)
   fake_y = _fake_labels(gan, y_key, local)
   k_gen, k_disc = jax.random.split(_device_key(gan, drop_key))
 
@@ -187,7 +187,7 @@ def g_step(gan: GAN, state: GANState, key: jax.Array,
 
   (loss, g_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.g_params)
-  grads = _pmean(grads, gan.axis_name)
+  grads = pmean(grads, gan.axis_name)
   updates, opt_state = gan.g_tx.update(grads, state.g_opt_state,
                                        state.g_params)
   state = state.replace(g_params=optax.apply_updates(state.g_params, updates),
@@ -242,8 +242,8 @@ def simultaneous_step(gan: GAN, state: GANState, real: jax.Array,
   # w.r.t. G, G's loss w.r.t. D) are dead code that XLA removes.
   _, d_grads = pullback((jnp.ones_like(d_loss), jnp.zeros_like(g_loss)))
   g_grads, _ = pullback((jnp.zeros_like(d_loss), jnp.ones_like(g_loss)))
-  d_grads = _pmean(d_grads, gan.axis_name)
-  g_grads = _pmean(g_grads, gan.axis_name)
+  d_grads = pmean(d_grads, gan.axis_name)
+  g_grads = pmean(g_grads, gan.axis_name)
   d_updates, d_opt_state = gan.d_tx.update(d_grads, state.d_opt_state,
                                            state.d_params)
   g_updates, g_opt_state = gan.g_tx.update(g_grads, state.g_opt_state,
@@ -353,4 +353,4 @@ def _finish_step(gan: GAN, state: GANState,
         lambda e, p: decay * e + (1.0 - decay) * p, state.g_ema_params,
         state.g_params))
   state = state.replace(step=state.step + 1)
-  return state, _pmean(metrics, gan.axis_name)
+  return state, pmean(metrics, gan.axis_name)

@@ -57,6 +57,10 @@ def with_fraction(gan: GAN, fraction: float | None) -> GAN:
   (``None``: ``gan`` as it is; 0: every latent kept)."""
   if fraction is None:
     return gan
+  if fraction and gan.family != 'gan':
+    raise errors.ConfigError(
+        f'jacobian_truncation={fraction!r}: truncation needs a generator '
+        f'of the gan family; this is a {gan.family!r} model (use 0).')
   if not 0.0 <= fraction < 0.5:
     raise errors.ConfigError(
         f'jacobian_truncation={fraction!r} is not allowed: use 0 (off) or '

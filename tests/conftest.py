@@ -34,3 +34,13 @@ def tiny(config, steps=2, batch=8):
   # image evaluators' classifier.
   config.eval.evaluators = 'none'
   return config
+
+
+def leaves_equal(a, b):
+  """Two pytrees with bitwise-equal leaves."""
+  import jax  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
+  assert len(la) == len(lb)
+  for x, y in zip(la, lb):
+    np.testing.assert_array_equal(np.asarray(x), np.asarray(y))

@@ -16,7 +16,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ganjax import (class_samples, config_lib, data, losses, models,
+from ganjax import (sampling, config_lib, data, losses, models,
                     state as state_lib, loop as train, visualize)
 from ganjax.models import moments
 from conftest import ROOT, tiny
@@ -373,7 +373,7 @@ def test_seed_config_trains_two_steps(name, mock_tfds, tmp_path):
   if config.model.num_classes:
     gan = state_lib.build_gan(config, data.data_shape(config))
     path = str(tmp_path / 'classes.png')
-    class_samples.save(config, gan, state, path, per_class=3)
+    sampling.save_class_picture(config, gan, state, path, per_class_num=3)
     picture = matplotlib.image.imread(path)
     if data.is_image(config):
       assert picture.shape[:2] == (10 * 29 + 1, 3 * 29 + 1)

@@ -15,14 +15,7 @@ import pytest
 import ganjax
 from ganjax import config_lib, errors, loop as train
 from ganjax.data import images
-from conftest import ROOT, tiny
-
-
-def _leaves_equal(a, b):
-  la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
-  assert len(la) == len(lb)
-  for x, y in zip(la, lb):
-    np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+from conftest import ROOT, leaves_equal, tiny
 
 
 def test_default_config_leaves_events_checkpoint_and_picture(tmp_path):
@@ -52,14 +45,14 @@ def test_save_restore_continue_equals_uninterrupted(tmp_path):
   config.train.steps = 6
   resumed = train.train_and_evaluate(config, str(tmp_path / 'b'))
   assert int(resumed.step) == 6
-  _leaves_equal(straight, resumed)
+  leaves_equal(straight, resumed)
 
 
 def test_running_again_does_not_start_over(tmp_path):
   config = tiny(config_lib.get_config('default'), steps=4, batch=32)
   first = train.train_and_evaluate(config, str(tmp_path))
   again = train.train_and_evaluate(config, str(tmp_path))
-  _leaves_equal(first, again)
+  leaves_equal(first, again)
 
 
 def test_svhn_wgan_two_steps_under_mock_data(tmp_path, mock_tfds):

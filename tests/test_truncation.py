@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ganjax import api, config_lib, errors, steps, truncation
+from ganjax import api, config_lib, errors, sampling, steps, truncation
 from ganjax import evaluation as evaluate
 from ganjax import loop as train
 
@@ -85,10 +85,10 @@ def test_closed_form_of_a_step_generator():
   assert np.mean(np.abs(kept) < 1.0) == pytest.approx(inside, abs=0.03)
   # And the samples between the modes are gone: none within 1 of 0, where
   # 4.4% of G's untruncated samples are.
-  samples = evaluate.generate_samples(gan, state, 4000, seed=5)
+  samples = sampling.generate(gan, state, 4000, seed=5)
   assert np.abs(samples).min() > 1.0
   plain = dataclasses.replace(gan, jacobian_truncation=0.0)
-  raw = evaluate.generate_samples(plain, state, 4000, seed=5)
+  raw = sampling.generate(plain, state, 4000, seed=5)
   assert np.mean(np.abs(raw) < 1.0) == pytest.approx(0.044, abs=0.015)
 
 
@@ -111,7 +111,7 @@ def test_every_sampling_path_is_truncated_with_the_same_latents():
   assert np.all(truncation.sq_norms(gan, state, z) <= limit)
   want = np.asarray(steps.generate(gan, state, z))
   np.testing.assert_allclose(
-      evaluate.generate_samples(gan, state, 300, seed=0), want, rtol=1e-6)
+      sampling.generate(gan, state, 300, seed=0), want, rtol=1e-6)
   config = config_lib.get_config('gaussian1d_tuned')
   trained = api.Trained(config, gan, state)
   np.testing.assert_allclose(api.sample(trained, num=300, seed=0), want,
@@ -132,7 +132,7 @@ def test_a_conditional_gan_keeps_each_label():
   assert z.shape == (100, 2)
   norms = truncation.sq_norms(gan, state, z, labels)
   assert np.all(norms <= truncation.threshold(gan, state, 0.2))
-  x = evaluate.generate_samples(gan, state, 100, seed=3, labels=labels)
+  x = sampling.generate(gan, state, 100, seed=3, labels=labels)
   np.testing.assert_allclose(
       x, steps.generate(gan, state, jnp.asarray(z), labels), rtol=1e-6)
 

@@ -17,7 +17,7 @@ from ganjax.evaluation.evaluators import (
     EVALUATORS, METRICS_FILE, ClassifierEvaluator, EquilibriumEvaluator,
     Evaluator, Gaussian1DEvaluator, MixtureEvaluator, RealData,
     build_evaluators, default_cache_dir, discriminator_mean, evaluator_names,
-    generate_samples, read_metrics, run_evaluators, validate)
+    read_metrics, run_evaluators, validate)
 from ganjax.evaluation.workdir import (check_num, evaluate_workdir,
                                      load_config, load_workdir,
                                      sample_from_workdir)
@@ -27,7 +27,7 @@ __all__ = [
     'EquilibriumEvaluator', 'Evaluator', 'Gaussian1DEvaluator', 'check_num',
     'MixtureEvaluator', 'RealData', 'build_evaluators', 'classifier',
     'default_cache_dir', 'discriminator_mean', 'evaluate_workdir',
-    'evaluator_names', 'generate_samples', 'load_config', 'load_workdir',
+    'evaluator_names', 'load_config', 'load_workdir',
     'metrics', 'read_metrics', 'run_evaluators', 'sample_from_workdir',
     'validate',
 ]

@@ -28,12 +28,10 @@ import jax
 import ml_collections
 import numpy as np
 from absl import logging
-from scipy import special
 
-from ganjax import config_lib, data, errors, steps, truncation
+from ganjax import config_lib, data, errors, families, sampling
 from ganjax.evaluation import classifier as classifier_lib
 from ganjax.evaluation import metrics
-from ganjax.state import GAN, GANState
 
 EVALUATORS = ('mixture', 'gaussian1d', 'classifier', 'equilibrium')
 # Toy data for ``equilibrium`` is drawn from this offset of ``config.seed``:
@@ -49,92 +47,26 @@ def default_cache_dir() -> str:
       os.path.expanduser('~'), '.cache', 'ganjax', 'classifiers')
 
 
-def _map_batches(fn: Callable[..., Any], batch_size: int,
-                 *arrays: np.ndarray | None) -> np.ndarray:
-  """``fn`` over batches of equal size (the last padded), concatenated."""
-  n = len(arrays[0])
-  batch_size = max(1, min(batch_size, n))
-  out = []
-  for start in range(0, n, batch_size):
-    chunk = []
-    for a in arrays:
-      if a is None:
-        chunk.append(None)
-        continue
-      part = np.asarray(a[start:start + batch_size])
-      pad = batch_size - len(part)
-      if pad:
-        part = np.concatenate([part, np.repeat(part[-1:], pad, 0)])
-      chunk.append(part)
-    result = np.asarray(jax.device_get(fn(*chunk)))
-    out.append(result[:min(batch_size, n - start)])
-  return np.concatenate(out)
+@functools.lru_cache(maxsize=16)
+def _discriminate_fn(spec: Any) -> Callable:
+  discriminate = families.of(spec).discriminate
+  return jax.jit(lambda s, x, y: discriminate(spec, s, x, y))
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _generate(gan: GAN, state: GANState, z: jax.Array,
-              labels: jax.Array | None) -> jax.Array:
-  return steps.generate(gan, state, z, labels)
-
-
-@functools.partial(jax.jit, static_argnums=0)
-def _d_logits(gan: GAN, state: GANState, x: jax.Array,
-              labels: jax.Array | None) -> jax.Array:
-  """D's logits (critic values) in inference mode: no dropout, BatchNorm on
-  its moving statistics."""
-  variables = {'params': state.d_params}
-  if state.d_batch_stats:
-    variables['batch_stats'] = state.d_batch_stats
-  kwargs = {} if labels is None else {'labels': labels}
-  return gan.discriminator.apply(variables, x, train=False, **kwargs)
-
-
-def _on_device(state: GANState) -> GANState:
-  """The networks' arrays only (no optimizer states), on the device once
-  for all the batches of an evaluation."""
-  return jax.device_put(state.replace(g_opt_state=(), d_opt_state=()))
-
-
-def latent_labels(gan: GAN, num: int) -> np.ndarray | None:
-  """Class labels for conditional samples: 0, 1, ..., C-1, 0, 1, ...
-  (balanced); None for unconditional GANs."""
-  if not gan.num_classes:
-    return None
-  return (np.arange(num) % gan.num_classes).astype(np.int32)
-
-
-def generate_samples(gan: GAN, state: GANState, num: int, seed: int,
-                     batch_size: int = 500,
-                     labels: np.ndarray | None = None) -> np.ndarray:
-  """``num`` samples G(z), z drawn at once from ``PRNGKey(seed)`` (so the
-  result does not depend on ``batch_size``); a conditional GAN is asked for
-  ``labels`` [num] (default ``latent_labels``: balanced, cycling).
-  ``gan.jacobian_truncation`` > 0 draws the z by ``ganjax.truncation``."""
-  if gan.num_classes:
-    labels = (latent_labels(gan, num) if labels is None else
-              np.asarray(labels, np.int32).reshape(num))
-  else:
-    labels = None
-  state = _on_device(state)
-  z = truncation.latents(gan, state, jax.random.PRNGKey(seed), num, labels)
-  return _map_batches(lambda zz, yy: _generate(gan, state, zz, yy),
-                      batch_size, z, labels)
-
-
-def discriminator_mean(gan: GAN, state: GANState, x: np.ndarray,
+def discriminator_mean(spec: Any, state: Any, x: np.ndarray,
                        labels: np.ndarray | None,
                        batch_size: int = 500) -> float:
-  """Mean D(x): sigmoid of the logits when the loss reads them as
-  probabilities (minimax, ns), the raw critic value otherwise (wgan_gp)."""
-  if not gan.num_classes:
+  """Mean D(x) in inference mode: the probability when the loss reads
+  logits as probabilities (minimax, ns), the critic value otherwise."""
+  if not spec.num_classes:
     labels = None
-  state = _on_device(state)
-  logits = _map_batches(lambda xx, yy: _d_logits(gan, state, xx, yy),
-                        batch_size, np.asarray(x, np.float32),
-                        None if labels is None else
-                        np.asarray(labels, np.int32)).astype(np.float64)
-  values = special.expit(logits) if gan.loss.probabilities else logits
-  return float(np.mean(values))
+  state = sampling.on_device(spec, state)
+  fn = _discriminate_fn(spec)
+  values = sampling.map_batches(
+      lambda xx, yy: fn(state, xx, yy), batch_size,
+      np.asarray(x, np.float32),
+      None if labels is None else np.asarray(labels, np.int32))
+  return float(np.mean(values.astype(np.float64)))
 
 
 def _with_split(config: ml_collections.ConfigDict,
@@ -227,11 +159,11 @@ class Evaluator:
     self.num_samples = int(config.eval.num_samples)
     self.batch_size = int(config.eval.batch_size)
 
-  def samples(self, gan: GAN, state: GANState, rng_seed: int) -> np.ndarray:
-    return generate_samples(gan, state, self.num_samples, rng_seed,
-                            self.batch_size)
+  def samples(self, gan: Any, state: Any, rng_seed: int) -> np.ndarray:
+    return sampling.generate(gan, state, self.num_samples, rng_seed,
+                             self.batch_size)
 
-  def evaluate(self, gan: GAN, state: GANState,
+  def evaluate(self, gan: Any, state: Any,
                rng_seed: int) -> dict[str, float]:
     raise NotImplementedError
 
@@ -405,18 +337,26 @@ class EquilibriumEvaluator(Evaluator):
         'd_real': discriminator_mean(gan, state, real['x'], real['label'],
                                      self.batch_size),
         'd_fake': discriminator_mean(gan, state, fake,
-                                     latent_labels(gan, len(fake)),
+                                     sampling.cycling_labels(
+                                         gan.num_classes, len(fake)),
                                      self.batch_size)}
+
+
+def _has_discriminator(config: ml_collections.ConfigDict) -> bool:
+  return families.get(config.family).discriminate is not None
 
 
 def auto_evaluators(config: ml_collections.ConfigDict) -> list[str]:
   """The evaluators that suit the data: images -> classifier; 1D toy ->
-  gaussian1d; 2D mixtures -> mixture; always equilibrium."""
+  gaussian1d; 2D mixtures -> mixture; and equilibrium when the family has
+  a discriminator."""
   if data.is_image(config):
-    return ['classifier', 'equilibrium']
-  if data.toy_distribution(config).dim == 1:
-    return ['gaussian1d', 'equilibrium']
-  return ['mixture', 'equilibrium']
+    names = ['classifier']
+  elif data.toy_distribution(config).dim == 1:
+    names = ['gaussian1d']
+  else:
+    names = ['mixture']
+  return names + (['equilibrium'] if _has_discriminator(config) else [])
 
 
 def evaluator_names(config: ml_collections.ConfigDict) -> list[str]:
@@ -464,10 +404,11 @@ def validate(config: ml_collections.ConfigDict) -> None:
     suits = {'mixture': not is_image and dim and dim >= 2,
              'gaussian1d': dim == 1,
              'classifier': is_image,
-             'equilibrium': True}[name]
+             'equilibrium': _has_discriminator(config)}[name]
     if not suits:
       _fail('evaluators', e.evaluators,
-            f'{name!r} does not apply to data {config.data.name!r}; '
+            f'{name!r} does not apply to data {config.data.name!r} and '
+            f'family {config.family!r}; '
             f'"auto" picks {auto_evaluators(config)}')
 
 
@@ -506,7 +447,7 @@ def _json_value(value: float) -> float | None:
   return value if np.isfinite(value) else None
 
 
-def run_evaluators(evaluators: list[Evaluator], gan: GAN, state: GANState,
+def run_evaluators(evaluators: list[Evaluator], gan: Any, state: Any,
                    step: int, workdir: str | None, writer: Any = None,
                    seed: int | None = None) -> dict[str, float]:
   """Runs every evaluator on the host ``state`` and records the result.

@@ -5,26 +5,26 @@ metrics from it (what ``launch.py --mode=sample`` / ``--mode=eval`` run).
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import jax
 import ml_collections
 import numpy as np
 
-from ganjax import (checkpoint, data, errors, sampling, state as state_lib,
-                    truncation, visualize)
+from ganjax import (checkpoint, errors, families, sampling, truncation,
+                    visualize)
 from ganjax.workdir import load_config
 from ganjax.evaluation import evaluators as evaluators_lib
-from ganjax.state import GAN, GANState
 
 
 def load_workdir(workdir: str, step: int | None = None
-                 ) -> tuple[ml_collections.ConfigDict, GAN, GANState]:
-  """The config, GAN spec and host state of ``workdir`` at its latest (or
+                 ) -> tuple[ml_collections.ConfigDict, Any, Any]:
+  """The config, the family's spec and host state of ``workdir`` at its latest (or
   the given) checkpoint. Reads only: nothing in ``workdir`` is created,
   moved or changed."""
   workdir = os.path.expanduser(workdir)
   config = load_config(workdir)
-  gan, template = state_lib.build(config)
+  gan, template = families.build(config)
   directory = os.path.join(workdir, 'checkpoints')
   if not os.path.isdir(directory):
     raise errors.CheckpointError(
@@ -74,8 +74,7 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
     per_class = -(-num // gan.num_classes)
     labels = visualize.class_labels(gan.num_classes, per_class)
     num = len(labels)
-  samples = evaluators_lib.generate_samples(gan, state, num, seed,
-                                            labels=labels)
+  samples = sampling.generate(gan, state, num, seed, labels=labels)
   at = int(state.step)
   if path is None:
     path = os.path.join(workdir, 'samples',
@@ -85,18 +84,8 @@ def sample_from_workdir(workdir: str, num: int = 64, seed: int = 0,
   title = f'{config.data.name}, step {at}'
   try:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    if data.is_image(config):
-      value_range = tuple(config.data.value_range)
-      grid = (visualize.class_grid(samples, gan.num_classes, value_range)
-              if gan.num_classes else
-              visualize.image_grid(samples, value_range))
-      visualize.save_image(path, grid)
-    elif gan.num_classes and samples.shape[-1] == 2:
-      visualize.scatter_2d_by_class(path, samples, labels,
-                                    data.toy_distribution(config).means,
-                                    title)
-    else:
-      sampling.save_picture(config, samples, path, title=title)
+    sampling.save_picture(config, samples, path, title, labels,
+                          gan.num_classes)
     if npy:
       np.save(os.path.splitext(path)[0] + '.npy', samples)
   except OSError as e:
