@@ -6,9 +6,9 @@ Seed: ``seeds/002`` (Thaper, "Deep Convolutional GAN", CSC 59929 slides:
 "Discriminator: CNN", "Generator: Transpose CNN", the code slides and
 "Further Exploration").
 
-* D (``'seed002'``): conv 5x5 stride 2, 32 -> conv 5x5 stride 2, 64 -> FC
+* D (``'slides_dcgan'``): conv 5x5 stride 2, 32 -> conv 5x5 stride 2, 64 -> FC
   1024 -> FC 128 -> FC 1, ELU on all but the last (3,395,713 parameters).
-* G (``'seed002'``): z (128, N(0, I)) -> FC 1024 -> FC 7*7*64 -> transposed
+* G (``'slides_dcgan'``): z (128, N(0, I)) -> FC 1024 -> FC 7*7*64 -> transposed
   conv 5x5/2 32 -> transposed conv 5x5/2 1, ELU, sigmoid output
   (3,398,529 parameters); images in [0, 1] (``data.value_range``).
 * Dropout with keep probability 0.75 after every layer of both networks
@@ -36,9 +36,9 @@ def get_config():
   config.data.value_range = (0.0, 1.0)
   config.model.latent_dim = 128
   config.model.latent_dist = 'normal'
-  config.model.generator = dict(name='seed002', dropout=0.25,
+  config.model.generator = dict(name='slides_dcgan', dropout=0.25,
                                 output_activation='sigmoid')
-  config.model.discriminator = dict(name='seed002', dropout=0.25)
+  config.model.discriminator = dict(name='slides_dcgan', dropout=0.25)
   config.loss.name = 'ns'
   for opt in (config.optim.g, config.optim.d):
     opt.name = 'adam'

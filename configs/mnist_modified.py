@@ -12,7 +12,7 @@ modifies is the TensorFlow tutorial DCGAN, ``configs/mnist_dcgan.py``.
   -> ConvTranspose 64 (stride 2) -> BN -> LeakyReLU -> ConvTranspose 1
   (stride 2), tanh. 1,674,560 parameters: 1,649,088 trainable and 25,472
   non-trainable (BN moving mean and variance), as in Fig. 7.
-* D, Fig. 8 (``'seed004_mnist_modified'``): the tutorial discriminator with
+* D, Fig. 8 (``'keras_mnist_modified'``): the tutorial discriminator with
   a 2x2 max pooling after each block: conv 5x5/2 64 (14x14) -> LeakyReLU
   -> Dropout 0.3 -> pool (7x7) -> conv 5x5/2 128 (4x4) -> LeakyReLU ->
   Dropout 0.3 -> pool (2x2) -> flatten 512 -> Dense 1. 207,105 parameters.
@@ -40,7 +40,7 @@ def get_config():
   for the report's 100 epochs."""
   config = config_lib.get_config('mnist_dcgan')
   config.model.generator = dict(name='dcgan', kernel_size=3)
-  config.model.discriminator = dict(name='seed004_mnist_modified')
+  config.model.discriminator = dict(name='keras_mnist_modified')
   config.train.steps = 23_438
   config.train.checkpoint_every = 2_000
   config.train.sample_every = 1_000

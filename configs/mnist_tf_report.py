@@ -15,7 +15,7 @@ minimizing log(1 - D(G(z))) (``loss.name='minimax'``), the algorithm of
 section 2.4 with k discriminator steps per generator step
 (``train.n_critic``), 20,000 iterations (``train.steps``), MNIST.
 
-What it leaves open, chosen here (``ganjax/models/seed000.py``): D = conv
+What it leaves open, chosen here (``ganjax/models/tf_report.py``): D = conv
 5x5 32 -> leaky ReLU -> pool -> conv 5x5 64 -> leaky ReLU -> pool -> FC
 1024 -> FC 1 (3,265,409 parameters); G = z (100, N(0, I)) -> FC 1024 ->
 FC 7*7*64 -> deconv 5x5/2 32 -> deconv 5x5/2 1, ReLU, tanh output
@@ -41,8 +41,8 @@ def get_config():
   config.data.value_range = (-1.0, 1.0)
   config.model.latent_dim = 100
   config.model.latent_dist = 'normal'
-  config.model.generator = dict(name='seed000')
-  config.model.discriminator = dict(name='seed000')
+  config.model.generator = dict(name='tf_report_mnist')
+  config.model.discriminator = dict(name='tf_report_mnist')
   config.loss.name = 'minimax'
   for opt in (config.optim.g, config.optim.d):
     opt.name = 'adam'

@@ -12,7 +12,7 @@ digits" (``svhn_cropped``, 73,257 training images), converted to grayscale
   ConvTranspose 128 (stride 1) -> BN -> LeakyReLU -> ConvTranspose 64
   (stride 2) -> BN -> LeakyReLU -> ConvTranspose 1 (stride 2), tanh.
   2,730,304 parameters: 2,697,152 trainable, 33,152 non-trainable.
-* D, Fig. 10 (``'seed004_svhn_baseline'``): conv 7x7 32 -> LeakyReLU ->
+* D, Fig. 10 (``'keras_svhn_baseline'``): conv 7x7 32 -> LeakyReLU ->
   pool -> BN (16x16) -> conv 5x5 64 -> LeakyReLU -> pool -> BN (8x8) ->
   conv 3x3 128 -> LeakyReLU -> pool (4x4) -> flatten 2048 -> Dense 1024 ->
   LeakyReLU -> Dense 512 -> LeakyReLU -> Dense 1. 2,750,593 parameters:
@@ -41,7 +41,7 @@ def get_config():
   the non-saturating loss and Adam 1e-4 of the baseline."""
   config = config_lib.get_config('svhn_wgan')
   config.model.generator = dict(name='dcgan', kernel_size=5)
-  config.model.discriminator = dict(name='seed004_svhn_baseline')
+  config.model.discriminator = dict(name='keras_svhn_baseline')
   config.loss.name = 'ns'
   config.loss.gp_weight = None   # ns's own: no gradient penalty
   config.optim = config_lib.base_config().optim   # Adam, betas 0.9/0.999
