@@ -85,3 +85,8 @@ def test_quality_report_from_records(tmp_path):
   row = [l for l in text.splitlines() if l.startswith('| `ring8_ns`')][0]
   assert '**no**' in row
   json.dumps(runs)  # records stay JSON-serialisable
+  # The hand-written lab notes at the end survive a rewrite.
+  notes = '\n' + quality.NOTES + '\n\nkept by hand\n'
+  out.write_text(text + notes)
+  quality.write_report(str(out), runs, meta)
+  assert out.read_text() == text + notes
