@@ -1,6 +1,8 @@
 """The quality configs of docs/RESULTS.md build, train a few steps, and the
 quality benchmark's report code turns run records into the tables."""
 
+import ast
+import glob
 import importlib.util
 import json
 import math
@@ -48,6 +50,18 @@ def test_quality_config_trains_a_few_steps(name, tmp_path):
   for leaf in jax.tree.leaves(state.g_params):
     assert np.all(np.isfinite(np.asarray(leaf)))
   assert os.listdir(tmp_path / 'run' / 'samples')
+
+
+def test_every_config_docstring_is_short_and_has_its_command():
+  """Command, what it trains, result and time; lab notes go to
+  docs/RESULTS.md (issue 17)."""
+  for path in glob.glob(os.path.join(ROOT, 'configs', '*.py')):
+    name = os.path.splitext(os.path.basename(path))[0]
+    with open(path) as f:
+      doc = ast.get_docstring(ast.parse(f.read()), clean=False)
+    assert doc and f'configs/{name}.py' in doc, name
+    assert len(doc.splitlines()) <= 25, (name, len(doc.splitlines()))
+    assert 'issue ' not in doc, name
 
 
 def test_quality_benchmark_lists_every_config():
