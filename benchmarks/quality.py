@@ -19,7 +19,8 @@ threads). The script then writes
 * ``docs/results/<experiment>.png``: the final sample picture of the first
   seed (scatter, histogram or digit grid);
 * ``docs/RESULTS.md``: the tables (mean +- std over seeds) beside the
-  published figures, targets met or not, settings, commands and times.
+  published figures, targets met or not, settings, commands and times;
+  its hand-written last section, each config's lab notes, is kept.
 
 ``--only`` runs a subset and merges it into the existing
 ``docs/results/quality.json`` before rewriting RESULTS.md, so one experiment
@@ -269,7 +270,22 @@ def _mark(ok):
   return 'yes' if ok else '**no**'
 
 
+# The hand-written tail of RESULTS.md (each config's lab notes): kept, from
+# this heading to the end, whenever the tables are rewritten.
+NOTES = '## Lab notes, per config'
+
+
+def _kept_notes(path: str) -> str:
+  if not os.path.exists(path):
+    return ''
+  with open(path) as f:
+    text = f.read()
+  start = text.find('\n' + NOTES + '\n')
+  return text[start + 1:] if start >= 0 else ''
+
+
 def write_report(path, runs, meta):
+  notes = _kept_notes(path)
   s = summarize(runs)
   L = []
   add = L.append
@@ -438,12 +454,13 @@ def write_report(path, runs, meta):
         'of a batch of 500, so any distribution with the right four '
         'moments is an equilibrium: it matches the mean and std, and '
         'which shape G settles on (hence the KS) depends on the seed. '
-        'The config\'s docstring says more.')
+        'Its lab notes below say more.')
     add('')
   if 'gaussian1d_moments_normal' in s:
     add('`gaussian1d_moments_normal` is the same system with z ~ N(0, 1) '
         'instead of the slides\' uniform noise '
-        '(`configs/gaussian1d_moments_normal.py` says why).')
+        '(`configs/gaussian1d_moments_normal.py`; its lab notes below say '
+        'why).')
     add('')
 
   # --- digits ---
@@ -473,7 +490,7 @@ def write_report(path, runs, meta):
   add('## What each config uses')
   add('')
   add('Read from the configs as run (`ganjax.get_config(name)`); each '
-      'config\'s docstring says why.')
+      'config\'s lab notes below say why.')
   add('')
   for key, e in s.items():
     r = e['runs'][0]
@@ -533,7 +550,7 @@ def write_report(path, runs, meta):
       '--npy`).')
   add('')
   with open(path, 'w') as f:
-    f.write('\n'.join(L))
+    f.write('\n'.join(L) + ('\n' + notes if notes else ''))
 
 
 def _ok_1d(m):

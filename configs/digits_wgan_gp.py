@@ -1,19 +1,15 @@
-r"""Offline 8x8 digits, an MLP WGAN-GP tuned for quality (issue 9).
+r"""Offline 8x8 digits: an MLP WGAN-GP with an EMA of G.
 
   python launch.py --config=configs/digits_wgan_gp.py --workdir=runs/digits_wgan_gp
 
 Trains on ``digits`` (scikit-learn's 8x8 handwritten digits as a TFDS
 dataset prepared offline on first use: 1,437 training images, pixels in
-[-1, 1]), kept on the device (``data.on_device=True``). At 8x8 an image is
-64 numbers, so MLPs are the right size and far faster on a CPU than the
-DCGAN (a 2x2 DCGAN start tried first was slow and poor: classifier FID
-~950 after 1,000 steps):
+[-1, 1]), kept on the device (``data.on_device=True``):
 
 * G: z ~ N(0, I) of size 32 -> 2 hidden LeakyReLU (0.2) layers of 256 ->
   64, tanh, reshaped to 8x8x1; D: 64 -> 256 -> 256 LeakyReLU -> 1;
 * WGAN-GP (lambda 10), 2 critic steps per G step, Adam 5e-4, betas
-  (0.5, 0.9), batch 128; the non-saturating loss with the same nets
-  reached a classifier FID of 71 (7x the floor) in the same time;
+  (0.5, 0.9), batch 128;
 * samples and evaluations use an EMA of G's weights
   (``model.ema_decay=0.995``);
 * 5,000 steps, 100 per dispatch; evaluation every 2,500 steps.
@@ -22,8 +18,8 @@ CPU time: about 1-2 minutes on a 2-core CPU (compile and, the first time,
 the evaluation classifier's 2,000 training steps included). Expected
 (docs/RESULTS.md, seeds 0-4): classifier FID 16.4 +- 0.6 against a
 real-data floor of 10.0 (1.64x; 2,500 samples against the 360 test
-images), all 10 classes, class KL 0.002; every seed meets issue 9's
-digits targets.
+images), all 10 classes, class KL 0.002. Why MLPs and WGAN-GP:
+docs/RESULTS.md, "Lab notes".
 """
 
 from ganjax import config_lib

@@ -17,14 +17,11 @@ generated.
   ``configs/default.py``.
 
 About 1.5 minutes on a 2-core CPU (80 s measured). The picture
-``samples/step_*.png`` is a scatter of generated points over the 25 modes;
-for points coloured by the class asked for, call
-``ganjax.class_samples.save``. Measured (seed 0, CPU): every class lands
-at its own mode or within 0.5 of it (the labels name the modes, so none
-is dropped for another), but not always on its centre: the final mixture
-evaluation reads 21 of 25 modes covered and 32% high-quality samples
-(within 3 std); ``--config.train.steps=20000`` tightens most classes
-(60% high-quality) while a few stay off centre (17 covered).
+``samples/step_*.png`` is a scatter of generated points over the 25 modes
+(``ganjax.sampling.save_class_picture`` colours them by class). Measured (seed 0,
+CPU): every class lands at its own mode or within 0.5 of it, but not
+always on its centre: 21 of 25 modes covered, 32% high-quality samples
+(within 3 std). A longer run: docs/RESULTS.md.
 """
 
 from ganjax import config_lib

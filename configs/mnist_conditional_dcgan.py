@@ -2,10 +2,10 @@ r"""Class-conditional DCGAN on MNIST: label embedding in G, projection D.
 
   python launch.py --config=configs/mnist_conditional_dcgan.py --workdir=runs/mnist_conditional_dcgan
 
-Seeds: ``seeds/001`` (conditioning "both the discriminator and generator
-on side information", section 3.1) and ``seeds/003`` ("Conditional GAN" in
-its list of GAN architectures). The unconditional model is seed 004's
-baseline, the TensorFlow tutorial DCGAN (``configs/mnist_dcgan.py``).
+Seeds 001 (conditioning "both the discriminator and generator on side
+information") and 003 ("Conditional GAN"). The base is the TensorFlow
+tutorial DCGAN (``configs/mnist_dcgan.py``), whose training this keeps:
+non-saturating loss, Adam 1e-4, batch 256, 50 epochs = 11,720 steps.
 
 * G (``'conditional_dcgan'``): the tutorial generator on [z, embed(y)],
   z ~ N(0, I) of size 100, a learned 50-dim embedding of the digit class
@@ -14,17 +14,13 @@ baseline, the TensorFlow tutorial DCGAN (``configs/mnist_dcgan.py``).
   phi(x) (7*7*128 features) with the projection head of Miyato & Koyama
   2018, logit = psi(phi(x)) + <embed(y), phi(x)> (275,585 parameters).
 * Real images come with their MNIST labels; generated ones get uniform
-  random labels. The tutorial's training: binary cross-entropy (non-
-  saturating G), Adam 1e-4, batch 256, 50 epochs = 11,720 steps.
-* ``model.num_classes`` = 10, also given to both modules.
+  random labels (``model.num_classes=10``).
 
-The fixed-z sample picture (``samples/step_*.png``) holds 100 samples whose
-labels cycle 0..9, so its 10x10 grid has one class per COLUMN; for one row
-per class call ``ganjax.class_samples.save``.
-
-Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST in this
-environment): an estimate is 5-15 minutes on one current GPU. Expect each column (row, in the class picture) to show its own
-digit after a few thousand steps.
+The fixed-z picture (``samples/step_*.png``, 100 samples, labels cycling
+0..9) has one class per COLUMN; ``ganjax.sampling.save_class_picture`` draws one row
+per class. Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST
+in this environment): an estimate is 5-15 minutes on one current GPU.
+Expect each column to show its own digit after a few thousand steps.
 """
 
 from ganjax import config_lib

@@ -9,24 +9,19 @@ LeakyReLU -> ConvTranspose 128 (5x5, stride 1) -> 64 (stride 2) -> 1
 LeakyReLU (slope 0.3, Keras 2's default) and dropout 0.3, then Dense 1.
 G has 2,330,944 parameters (25,472 of them BatchNorm moving statistics),
 D 212,865. z ~ N(0, I) of size 100, batch 256, Adam 1e-4 for both, 50
-epochs (11,720 steps) as the tutorial. Images in [-1, 1].
-
-The tutorial's step: both networks updated simultaneously from one forward
-pass (``train.update_scheme='simultaneous'``; its ``train_step`` takes G's
-and D's gradients from the same G(z) and D outputs). Every other setting
-read off the tutorial's code and Keras' defaults is ganjax's already
-(docs/FIDELITY.md: slope, Adam epsilon 1e-7, BatchNorm 0.99 / 1e-3 with
-moving statistics for sampling, dropout 0.3, Glorot-uniform kernels and
-zero biases, z ~ N(0, I), pixels (x - 127.5) / 127.5).
+epochs (11,720 steps) as the tutorial, images in [-1, 1]. Both networks
+are updated simultaneously from one forward pass, as the tutorial's
+``train_step`` (``train.update_scheme='simultaneous'``); every other
+setting read off the tutorial's code is ganjax's already
+(docs/FIDELITY.md).
 
 Needs MNIST prepared by TFDS (downloads on first use where there is a
-network). No MNIST run of this config was measured here. The tutorial's
-own statement (its published animation of 50 epochs, 11,720 steps at
-batch 256): the images "begin as random noise, and increasingly resemble
-hand written digits over time". Measured offline (docs/FIDELITY.md,
-``python benchmarks/fidelity.py``): on the 28x28 digits at batch 128, only
-a 150-step smoke run of one seed, far from digits; the 5,000-step
-comparison with the tutorial's code was not run on the CPU.
+network). No MNIST run of this config was measured here, so no time is
+given. The tutorial's own statement (its published animation of 50 epochs,
+11,720 steps at batch 256): the images "begin as random noise, and
+increasingly resemble hand written digits over time". Measured offline
+(docs/FIDELITY.md, ``python benchmarks/fidelity.py``): on the 28x28 digits
+at batch 128, only a 150-step smoke run of one seed, far from digits.
 """
 
 from ganjax import config_lib

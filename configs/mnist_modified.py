@@ -2,29 +2,21 @@ r"""Seed 004: the modified MNIST GAN (Fig. 7 generator, Fig. 8 discriminator).
 
   python launch.py --config=configs/mnist_modified.py --workdir=runs/mnist_modified
 
-Seed: ``seeds/004`` (Qiao, Wang, Zhang, "Final Project: Generative
-Adversarial Networks"), section 3.2, Figs. 7 and 8. The baseline it
-modifies is the TensorFlow tutorial DCGAN, ``configs/mnist_dcgan.py``.
+Seed: ``seeds/004`` (Qiao, Wang, Zhang), section 3.2, Figs. 7 and 8; it
+modifies the TensorFlow tutorial DCGAN, ``configs/mnist_dcgan.py``.
 
-* G, Fig. 7: the tutorial generator with 3x3 kernels in place of 5x5
-  (``'dcgan'``, ``kernel_size=3``): Dense 12544 (no bias) -> BN ->
-  LeakyReLU -> 7x7x256 -> ConvTranspose 128 (stride 1) -> BN -> LeakyReLU
-  -> ConvTranspose 64 (stride 2) -> BN -> LeakyReLU -> ConvTranspose 1
-  (stride 2), tanh. 1,674,560 parameters: 1,649,088 trainable and 25,472
-  non-trainable (BN moving mean and variance), as in Fig. 7.
-* D, Fig. 8 (``'seed004_mnist_modified'``): the tutorial discriminator with
+* G, Fig. 7: the tutorial generator (Dense 12544 -> 7x7x256) with 3x3
+  kernels in place of 5x5 (``'dcgan'``, ``kernel_size=3``). 1,674,560
+  parameters: 1,649,088 trainable, 25,472 non-trainable (BN statistics).
+* D, Fig. 8 (``'keras_mnist_modified'``): the tutorial discriminator with
   a 2x2 max pooling after each block: conv 5x5/2 64 (14x14) -> LeakyReLU
   -> Dropout 0.3 -> pool (7x7) -> conv 5x5/2 128 (4x4) -> LeakyReLU ->
-  Dropout 0.3 -> pool (2x2) -> flatten 512 -> Dense 1. 207,105 parameters.
-  The 5x5 kernels are derived from the counts (1,664 = 5*5*1*64 + 64;
-  204,928 = 5*5*64*128 + 128); the text gives none for D. The sigmoid the
-  report adds on D's output lives in the loss (binary cross-entropy on
-  logits).
+  Dropout 0.3 -> pool (2x2) -> flatten 512 -> Dense 1. 207,105 parameters
+  (5x5 kernels derived from the counts: docs/SEED_SYSTEMS.md).
 * "We keep the parameter/hyper-parameters as the baseline model": binary
-  cross-entropy (G non-saturating, as the tutorial), Adam 1e-4, batch 256,
-  z ~ N(0, I) of size 100, images in [-1, 1], the tutorial's simultaneous
-  update of G and D (``train.update_scheme``, from ``mnist_dcgan``); 100
-  epochs = 100 * 60,000 / 256 = 23,438 steps.
+  cross-entropy (G non-saturating), Adam 1e-4, batch 256, z ~ N(0, I) of
+  size 100, images in [-1, 1], the tutorial's simultaneous update of G and
+  D; 100 epochs = 100 * 60,000 / 256 = 23,438 steps.
 
 Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST in this
 environment): an estimate is 10-20 minutes on one current GPU, hours on a
@@ -40,7 +32,7 @@ def get_config():
   for the report's 100 epochs."""
   config = config_lib.get_config('mnist_dcgan')
   config.model.generator = dict(name='dcgan', kernel_size=3)
-  config.model.discriminator = dict(name='seed004_mnist_modified')
+  config.model.discriminator = dict(name='keras_mnist_modified')
   config.train.steps = 23_438
   config.train.checkpoint_every = 2_000
   config.train.sample_every = 1_000

@@ -2,27 +2,19 @@ r"""Seed 000: the MNIST GAN of the TensorFlow project report (conv D, deconv G).
 
   python launch.py --config=configs/mnist_tf_report.py --workdir=runs/mnist_tf_report
 
-Seed: ``seeds/000`` (Gupta, Singh, Mukherjee, "Exploring Generative
-Adversarial Networks using TensorFlow", 2018): sections 2.1-2.5, Figs. 2.2
-(CNN), 2.4 (2x2 max pooling, stride 2), 2.5 (deconvolutional generator),
-2.7 (digits after 20,000 iterations).
+Seed: ``seeds/000`` (Gupta, Singh, Mukherjee, 2018), sections 2.1-2.5.
 
-What the report fixes, and this config follows: a convolutional
-discriminator (convolution, ReLU / leaky ReLU with slope 0.01, max pooling
-2x2/2, fully connected layers, a real/fake output), a deconvolutional
-generator from random noise, the minimax value function V(D, G) with G
-minimizing log(1 - D(G(z))) (``loss.name='minimax'``), the algorithm of
-section 2.4 with k discriminator steps per generator step
-(``train.n_critic``), 20,000 iterations (``train.steps``), MNIST.
-
-What it leaves open, chosen here (``ganjax/models/seed000.py``): D = conv
-5x5 32 -> leaky ReLU -> pool -> conv 5x5 64 -> leaky ReLU -> pool -> FC
-1024 -> FC 1 (3,265,409 parameters); G = z (100, N(0, I)) -> FC 1024 ->
-FC 7*7*64 -> deconv 5x5/2 32 -> deconv 5x5/2 1, ReLU, tanh output
-(3,369,857 parameters); k = 1, the value Goodfellow et al. used (try
-``--config.train.n_critic=2``); batch 64; Adam (the stochastic-gradient
-method of the TensorFlow code of the time; the report says only "SGD")
-with learning rate 2e-4 and beta1 0.5 (Radford et al.).
+* D and G (``'tf_report_mnist'``, ``ganjax/models/tf_report.py``: the
+  report fixes their kinds, not their sizes): D = conv 5x5 32 -> leaky ReLU
+  (0.01) -> pool 2x2/2 -> conv 5x5 64 -> leaky ReLU -> pool -> FC 1024 ->
+  FC 1 (3,265,409 parameters); G = z (100, N(0, I)) -> FC 1024 -> FC
+  7*7*64 -> deconv 5x5/2 32 -> deconv 5x5/2 1, ReLU, tanh output
+  (3,369,857 parameters).
+* The report's minimax value function, G minimizing log(1 - D(G(z)))
+  (``loss.name='minimax'``), k = 1 D step per G step (``train.n_critic``,
+  Goodfellow et al.'s value), 20,000 iterations (``train.steps``).
+* Chosen here: batch 64; Adam (the report says only "SGD") with learning
+  rate 2e-4 and beta1 0.5 (Radford et al.).
 
 Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST in this
 environment): an estimate is 10-20 minutes on one current GPU. Expect
@@ -41,8 +33,8 @@ def get_config():
   config.data.value_range = (-1.0, 1.0)
   config.model.latent_dim = 100
   config.model.latent_dist = 'normal'
-  config.model.generator = dict(name='seed000')
-  config.model.discriminator = dict(name='seed000')
+  config.model.generator = dict(name='tf_report_mnist')
+  config.model.discriminator = dict(name='tf_report_mnist')
   config.loss.name = 'minimax'
   for opt in (config.optim.g, config.optim.d):
     opt.name = 'adam'

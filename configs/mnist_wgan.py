@@ -4,8 +4,8 @@ r"""Seed 004: the MNIST WGAN (tutorial DCGAN architecture, Wasserstein loss).
 
 Seed: ``seeds/004`` section 3.3 ("we define Wasserstein distance as our
 loss function here. For architecture, I just use the DCGAN architecture";
-references [3] WGAN-GP and [5] Sainburg's TensorFlow 2 models). The MNIST
-twin of ``configs/svhn_wgan.py``, with the same choices:
+its references [3] WGAN-GP and [5] Sainburg's TensorFlow 2 models).
+The MNIST twin of ``configs/svhn_wgan.py``, with the same choices:
 
 * G and D: the TensorFlow tutorial DCGAN (G 2,330,944 parameters, 25,472
   of them BN moving statistics; D 212,865, LeakyReLU 0.3, dropout 0.3, no
@@ -18,10 +18,10 @@ twin of ``configs/svhn_wgan.py``, with the same choices:
   (5 * 256) = 4,688 generator steps.
 
 Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST in this
-environment): an estimate is 15-30 minutes on one current GPU. Expect digits after ~1,000 steps; the critic's estimate d_real -
-d_fake of the Wasserstein distance falls and flattens (the report's Fig. 3
-"WGAN starts at a very low value, and goes directly to a good
-performance").
+environment): an estimate is 15-30 minutes on one current GPU. Expect
+digits after ~1,000 steps; the critic's estimate d_real - d_fake of the
+Wasserstein distance falls and flattens (the report's Fig. 3: "WGAN
+starts at a very low value, and goes directly to a good performance").
 """
 
 from ganjax import config_lib

@@ -2,54 +2,42 @@ r"""Seed 004: the SVHN baseline GAN (Fig. 9 generator, Fig. 10 discriminator).
 
   python launch.py --config=configs/svhn_baseline.py --workdir=runs/svhn_baseline
 
-Seed: ``seeds/004`` section 3.4, Figs. 9 and 10. SVHN "format 2: cropped
-digits" (``svhn_cropped``, 73,257 training images), converted to grayscale
-32x32 and normalized to [-1, 1] as the report does.
+Seed: ``seeds/004`` section 3.4, Figs. 9 and 10. SVHN cropped digits
+(``svhn_cropped``, 73,257 training images), grayscale 32x32 in [-1, 1].
 
-* G, Fig. 9: the tutorial generator at 32x32 with 5x5 kernels ("three
-  inverse convolution layers with (5,5) filters and batch normalization",
-  ``'dcgan'``): Dense 16384 (no bias) -> BN -> LeakyReLU -> 8x8x256 ->
-  ConvTranspose 128 (stride 1) -> BN -> LeakyReLU -> ConvTranspose 64
-  (stride 2) -> BN -> LeakyReLU -> ConvTranspose 1 (stride 2), tanh.
-  2,730,304 parameters: 2,697,152 trainable, 33,152 non-trainable.
-* D, Fig. 10 (``'seed004_svhn_baseline'``): conv 7x7 32 -> LeakyReLU ->
+* G, Fig. 9: the tutorial generator at 32x32 (Dense 16384 -> 8x8x256),
+  5x5 kernels (``'dcgan'``). 2,730,304 parameters: 2,697,152 trainable,
+  33,152 non-trainable.
+* D, Fig. 10 (``'keras_svhn_baseline'``): conv 7x7 32 -> LeakyReLU ->
   pool -> BN (16x16) -> conv 5x5 64 -> LeakyReLU -> pool -> BN (8x8) ->
   conv 3x3 128 -> LeakyReLU -> pool (4x4) -> flatten 2048 -> Dense 1024 ->
   LeakyReLU -> Dense 512 -> LeakyReLU -> Dense 1. 2,750,593 parameters:
-  2,750,401 trainable, 192 non-trainable. The kernel sizes are not in the
-  text; they follow from Fig. 10's counts: 1,600 = 7*7*1*32 + 32 (7x7),
-  51,264 = 5*5*32*64 + 64 (5x5), 73,856 = 3*3*64*128 + 128 (3x3); stride
-  1 and 'same' padding (each conv keeps its input size).
-* Epoch 100, binary cross-entropy (G non-saturating), Adam 1e-4, batch
-  256 (the tutorial's), z ~ N(0, I) of size 100; G and D updated
-  simultaneously from one forward pass, as the tutorial's ``train_step``
-  the report trains with (``train.update_scheme='simultaneous'``). 100 epochs = 100 *
-  73,257 / 256 = 28,616 steps.
+  2,750,401 trainable, 192 non-trainable (kernels: docs/SEED_SYSTEMS.md).
+* Binary cross-entropy (G non-saturating), Adam 1e-4, batch 256, z ~
+  N(0, I) of size 100, G and D updated simultaneously from one forward
+  pass (the tutorial's ``train_step``); 100 epochs = 100 * 73,257 / 256 =
+  28,616 steps.
 
 Needs ``svhn_cropped`` prepared by TFDS. Not timed here (no GPU, no SVHN
 in this environment): an estimate is 20-40 minutes on one current GPU.
-Expect blurry gray house-number digits: the report
-finds its SVHN samples "not very clear", the baseline slightly the best
-(Fig. 5).
+Expect blurry gray house-number digits: the report finds its SVHN samples
+"not very clear", the baseline slightly the best (Fig. 5).
 """
 
 from ganjax import config_lib
 
 
 def get_config():
-  """``svhn_wgan``'s data and DCGAN generator; the Fig. 10 discriminator,
-  the non-saturating loss and Adam 1e-4 of the baseline."""
-  config = config_lib.get_config('svhn_wgan')
+  """The tutorial DCGAN config (``mnist_dcgan``: non-saturating loss, Adam
+  1e-4, the simultaneous update) on grayscale 32x32 SVHN, with the Fig. 10
+  discriminator, for the report's 100 epochs."""
+  config = config_lib.get_config('mnist_dcgan')
+  config.data.name = 'svhn_cropped'
+  config.data.image_size = 32
+  config.data.channels = 1
   config.model.generator = dict(name='dcgan', kernel_size=5)
-  config.model.discriminator = dict(name='seed004_svhn_baseline')
-  config.loss.name = 'ns'
-  config.loss.gp_weight = None   # ns's own: no gradient penalty
-  config.optim = config_lib.base_config().optim   # Adam, betas 0.9/0.999
-  config.optim.g.learning_rate = config.optim.d.learning_rate = 1e-4
-  config.train.n_critic = 1
-  config.train.update_scheme = 'simultaneous'   # the tutorial's train_step
+  config.model.discriminator = dict(name='keras_svhn_baseline')
   config.train.steps = 28_616
-  config.train.log_every = 100
   config.train.checkpoint_every = 2_000
   config.train.sample_every = 1_000
   return config

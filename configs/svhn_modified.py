@@ -9,7 +9,7 @@ binary cross-entropy, Adam 1e-4, batch 256, 100 epochs = 28,616 steps).
 * G, Fig. 11: the baseline generator with 3x3 kernels ("we changed a
   smaller filter with (3,3) size"; ``'dcgan'``, ``kernel_size=3``).
   2,073,920 parameters: 2,040,768 trainable, 33,152 non-trainable.
-* D, Fig. 12 (``'seed004_svhn_modified'``): Fig. 10's three blocks with BN
+* D, Fig. 12 (``'keras_svhn_modified'``): Fig. 10's three blocks with BN
   after the third one too, a fourth block conv 2x2 64 -> LeakyReLU -> pool
   (2x2x64), flatten 256 -> Dense 1024 -> Dense 512 -> Dense 216 -> Dense 1
   (LeakyReLU between). 1,059,441 parameters: 1,058,993 trainable, 448
@@ -31,5 +31,5 @@ def get_config():
   """The SVHN baseline with 3x3 generator kernels and the Fig. 12 D."""
   config = config_lib.get_config('svhn_baseline')
   config.model.generator = dict(name='dcgan', kernel_size=3)
-  config.model.discriminator = dict(name='seed004_svhn_modified')
+  config.model.discriminator = dict(name='keras_svhn_modified')
   return config

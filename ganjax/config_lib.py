@@ -118,7 +118,9 @@ SCHEDULES = ('constant', 'linear', 'cosine')
 # Version of the config's meaning, saved in every config.json, so that
 # ``ganjax.workdir.load_config`` reads an older file as it was meant.
 # 2: ``loss.gp_weight`` applies to every loss (None: the loss's own).
-VERSION = 2
+# 3: the seed documents' models are named for what they are
+#    (``ganjax.models.RENAMED``: 'seed000' is 'tf_report_mnist', ...).
+VERSION = 3
 
 
 def base_config() -> ml_collections.ConfigDict:

@@ -146,6 +146,13 @@ def _migrate(loaded: dict) -> None:
   if version < 2 and loaded['loss'].get('name') != 'wgan_gp':
     # Version 1 read loss.gp_weight (10.0 in every file) for wgan_gp only.
     loaded['loss']['gp_weight'] = None
+  if version < 3:
+    # Before version 3 the seed documents' models were 'seed000', ... .
+    from ganjax import models  # pylint: disable=g-import-not-at-top
+    for net in ('generator', 'discriminator'):
+      spec = loaded['model'].get(net)
+      if isinstance(spec, dict) and spec.get('name') in models.RENAMED:
+        spec['name'] = models.RENAMED[spec['name']]
   loaded['version'] = config_lib.VERSION
 
 

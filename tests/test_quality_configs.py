@@ -1,6 +1,8 @@
 """The quality configs of docs/RESULTS.md build, train a few steps, and the
 quality benchmark's report code turns run records into the tables."""
 
+import ast
+import glob
 import importlib.util
 import json
 import math
@@ -50,6 +52,18 @@ def test_quality_config_trains_a_few_steps(name, tmp_path):
   assert os.listdir(tmp_path / 'run' / 'samples')
 
 
+def test_every_config_docstring_is_short_and_has_its_command():
+  """Command, what it trains, result and time; lab notes go to
+  docs/RESULTS.md (issue 17)."""
+  for path in glob.glob(os.path.join(ROOT, 'configs', '*.py')):
+    name = os.path.splitext(os.path.basename(path))[0]
+    with open(path) as f:
+      doc = ast.get_docstring(ast.parse(f.read()), clean=False)
+    assert doc and f'configs/{name}.py' in doc, name
+    assert len(doc.splitlines()) <= 25, (name, len(doc.splitlines()))
+    assert 'issue ' not in doc, name
+
+
 def test_quality_benchmark_lists_every_config():
   quality = _quality_module()
   names = {spec[0] for spec in quality.EXPERIMENTS.values()}
@@ -85,3 +99,8 @@ def test_quality_report_from_records(tmp_path):
   row = [l for l in text.splitlines() if l.startswith('| `ring8_ns`')][0]
   assert '**no**' in row
   json.dumps(runs)  # records stay JSON-serialisable
+  # The hand-written lab notes at the end survive a rewrite.
+  notes = '\n' + quality.NOTES + '\n\nkept by hand\n'
+  out.write_text(text + notes)
+  quality.write_report(str(out), runs, meta)
+  assert out.read_text() == text + notes

@@ -16,7 +16,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ganjax import (sampling, config_lib, data, losses, models,
+from ganjax import (sampling, config_lib, data, errors, losses, models,
                     state as state_lib, loop as train, visualize)
 from ganjax.models import moments
 from conftest import ROOT, tiny
@@ -125,7 +125,7 @@ def test_fig7_mnist_modified_generator():
 
 
 def test_fig8_mnist_modified_discriminator():
-  d = models.build_discriminator({'name': 'seed004_mnist_modified'})
+  d = models.build_discriminator({'name': 'keras_mnist_modified'})
   assert _counts(d, MNIST) == {'trainable': 207_105, 'non_trainable': 0,
                                'total': 207_105}
   rows, v = _layers(d, MNIST)
@@ -155,7 +155,7 @@ def test_fig9_svhn_baseline_generator():
 
 
 def test_fig10_svhn_baseline_discriminator():
-  d = models.build_discriminator({'name': 'seed004_svhn_baseline'})
+  d = models.build_discriminator({'name': 'keras_svhn_baseline'})
   assert _counts(d, SVHN) == {'trainable': 2_750_401, 'non_trainable': 192,
                               'total': 2_750_593}
   rows, v = _layers(d, SVHN)
@@ -184,7 +184,7 @@ def test_fig11_svhn_modified_generator():
 
 
 def test_fig12_svhn_modified_discriminator():
-  d = models.build_discriminator({'name': 'seed004_svhn_modified'})
+  d = models.build_discriminator({'name': 'keras_svhn_modified'})
   assert _counts(d, SVHN) == {'trainable': 1_058_993, 'non_trainable': 448,
                               'total': 1_059_441}
   rows, v = _layers(d, SVHN)
@@ -201,7 +201,7 @@ def test_fig12_svhn_modified_discriminator():
 
 
 def test_svhn_discriminators_batch_norm_trains_its_statistics():
-  d = models.build_discriminator({'name': 'seed004_svhn_modified'})
+  d = models.build_discriminator({'name': 'keras_svhn_modified'})
   v = _init(d, SVHN)
   x = jax.random.normal(jax.random.PRNGKey(3), SVHN.shape)
   out, upd = _apply(d, v, x, train=True, mutable=['batch_stats'],
@@ -212,10 +212,22 @@ def test_svhn_discriminators_batch_norm_trains_its_statistics():
   assert any(not np.allclose(a, b) for a, b in zip(before, after))
 
 
+def test_a_former_model_name_fails_in_one_line_naming_the_new_one():
+  for old, new in models.RENAMED.items():
+    assert new in models.DISCRIMINATORS
+    with pytest.raises(errors.ConfigError) as info:
+      models.build_discriminator({'name': old})
+    assert str(info.value) == (
+        f"config.model.discriminator.name='{old}' was renamed: use "
+        f"config.model.discriminator.name='{new}'.")
+  with pytest.raises(errors.ConfigError, match="name='tf_report_mnist'"):
+    models.build_generator({'name': 'seed000'}, (28, 28, 1))
+
+
 # ------------------------------------------------- seeds 000, 002, 003 --
 
-def test_seed000_report_models():
-  g = models.build_generator({'name': 'seed000'}, (28, 28, 1))
+def test_tf_report_mnist_models():
+  g = models.build_generator({'name': 'tf_report_mnist'}, (28, 28, 1))
   rows, v = _layers(g, Z)
   assert [r[:2] for r in rows] == [
       ('Dense', (1024,)), ('Dense', (3136,)), ('ConvTranspose', (14, 14, 32)),
@@ -223,7 +235,7 @@ def test_seed000_report_models():
   assert _counts(g, Z)['total'] == 3_369_857
   images = _apply(g, _init(g, Z), Z + 1.0, train=False)
   assert float(jnp.max(jnp.abs(images))) <= 1.0  # tanh
-  d = models.build_discriminator({'name': 'seed000'})
+  d = models.build_discriminator({'name': 'tf_report_mnist'})
   rows, v = _layers(d, MNIST)
   assert [r[:2] for r in rows] == [
       ('Conv', (28, 28, 32)), ('Conv', (14, 14, 64)), ('Dense', (1024,)),
@@ -232,9 +244,9 @@ def test_seed000_report_models():
   assert _counts(d, MNIST)['total'] == 3_265_409
 
 
-def test_seed002_slides_models():
+def test_slides_dcgan_models():
   z = jnp.zeros((2, 128))
-  g = models.build_generator({'name': 'seed002'}, (28, 28, 1))
+  g = models.build_generator({'name': 'slides_dcgan'}, (28, 28, 1))
   rows, v = _layers(g, z)
   assert [r[:2] for r in rows] == [
       ('Dense', (1024,)), ('Dropout', (1024,)), ('Dense', (3136,)),
@@ -245,7 +257,7 @@ def test_seed002_slides_models():
   images = _apply(g, gv, z + 3.0, train=False)
   assert float(jnp.min(images)) >= 0.0 and float(jnp.max(images)) <= 1.0
   assert _counts(g, z)['total'] == 3_398_529
-  d = models.build_discriminator({'name': 'seed002'})
+  d = models.build_discriminator({'name': 'slides_dcgan'})
   rows, v = _layers(d, MNIST)
   assert [r[:2] for r in rows] == [
       ('Conv', (14, 14, 32)), ('Dropout', (14, 14, 32)),

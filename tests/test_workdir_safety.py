@@ -391,3 +391,26 @@ def test_an_old_config_json_is_read_as_it_was_meant(workdir):
     config = workdir_lib.load_config(workdir)
     assert config.loss.gp_weight == want
     assert config.version == config_lib.VERSION
+
+
+def test_an_old_config_json_reads_the_former_model_names(workdir):
+  """Version 2 files named the seed documents' models 'seed000', ...:
+  they are read under today's names."""
+  path = os.path.join(workdir, 'config.json')
+  with open(path) as f:
+    saved = json.load(f)
+  saved['version'] = 2
+  for old, new in (('seed000', 'tf_report_mnist'),
+                   ('seed002', 'slides_dcgan'),
+                   ('seed004_svhn_baseline', 'keras_svhn_baseline')):
+    saved['model']['generator'] = {'name': 'mlp'}
+    saved['model']['discriminator'] = {'name': old}
+    if old != 'seed004_svhn_baseline':
+      saved['model']['generator'] = {'name': old, 'hidden': 8}
+    with open(path, 'w') as f:
+      json.dump(saved, f)
+    config = workdir_lib.load_config(workdir)
+    assert config.model.discriminator.name == new
+    if old != 'seed004_svhn_baseline':
+      assert config.model.generator.to_dict() == {'name': new, 'hidden': 8}
+    assert config.version == config_lib.VERSION

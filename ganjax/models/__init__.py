@@ -30,31 +30,41 @@ import flax.linen as nn
 
 from ganjax.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganjax.models.mlp import MLPDiscriminator, MLPGenerator
-from ganjax.models import conditional, moments, seed000, seed002, seed004
+from ganjax.models import (conditional, keras_report, moments, slides_dcgan,
+                           tf_report)
 from ganjax import errors
 
 GENERATORS: dict[str, type[nn.Module]] = {
     'mlp': MLPGenerator,
     'dcgan': DCGANGenerator,
-    # The seed documents' systems (docs/SEED_SYSTEMS.md). Seed 004's
+    # The seed documents' systems (docs/SEED_SYSTEMS.md). The Keras report's
     # generators are all 'dcgan' (kernel_size 5 or 3).
-    'seed000': seed000.Seed000Generator,
-    'seed002': seed002.Seed002Generator,
+    'tf_report_mnist': tf_report.TFReportGenerator,
+    'slides_dcgan': slides_dcgan.SlidesDCGANGenerator,
     'conditional_dcgan': conditional.ConditionalDCGANGenerator,
     'conditional_mlp': conditional.ConditionalMLPGenerator,
 }
 DISCRIMINATORS: dict[str, type[nn.Module]] = {
     'mlp': MLPDiscriminator,
     'dcgan': DCGANDiscriminator,
-    'seed000': seed000.Seed000Discriminator,
-    'seed002': seed002.Seed002Discriminator,
+    'tf_report_mnist': tf_report.TFReportDiscriminator,
+    'slides_dcgan': slides_dcgan.SlidesDCGANDiscriminator,
     'moments': moments.MomentsDiscriminator,
-    'conv_pool': seed004.ConvPoolDiscriminator,
-    'seed004_mnist_modified': seed004.MNISTModifiedDiscriminator,
-    'seed004_svhn_baseline': seed004.SVHNBaselineDiscriminator,
-    'seed004_svhn_modified': seed004.SVHNModifiedDiscriminator,
+    'conv_pool': keras_report.ConvPoolDiscriminator,
+    'keras_mnist_modified': keras_report.KerasMNISTModifiedDiscriminator,
+    'keras_svhn_baseline': keras_report.KerasSVHNBaselineDiscriminator,
+    'keras_svhn_modified': keras_report.KerasSVHNModifiedDiscriminator,
     'projection_dcgan': conditional.ProjectionDCGANDiscriminator,
     'projection_mlp': conditional.ProjectionMLPDiscriminator,
+}
+# Former names (config version < 3; ``ganjax.workdir`` maps them in old
+# config.json files): a config that still uses one is told the new name.
+RENAMED: dict[str, str] = {
+    'seed000': 'tf_report_mnist',
+    'seed002': 'slides_dcgan',
+    'seed004_mnist_modified': 'keras_mnist_modified',
+    'seed004_svhn_baseline': 'keras_svhn_baseline',
+    'seed004_svhn_modified': 'keras_svhn_modified',
 }
 
 
@@ -62,6 +72,10 @@ def _build(registry: Mapping[str, type[nn.Module]], spec: Mapping[str, Any],
            field: str, dtype: str | None = None, **extra: Any) -> nn.Module:
   spec = dict(spec)
   name = spec.pop('name', None)
+  if name in RENAMED:
+    raise errors.ConfigError(
+        f'{field}.name={name!r} was renamed: use '
+        f'{field}.name={RENAMED[name]!r}.')
   if name not in registry:
     raise errors.ConfigError(f'{field}.name={name!r} is not a known model; choose one '
                      f'of {sorted(registry)}.')

@@ -24,7 +24,7 @@ Without labels (a caller that knows nothing of classes, such as the
 fixed-z sample picture of ``ganjax.loop``) the generator cycles through
 the classes, ``y_i = i mod num_classes``, and the discriminator returns
 the unconditional part psi(phi(x)) alone. For one row per class, see
-``ganjax.class_samples``.
+``ganjax.sampling.save_class_picture``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Seed 002's DCGAN (Thaper, "Deep Convolutional GAN" slides, MNIST).
+"""The DCGAN of Thaper's slides on MNIST: ELU, dropout, sigmoid output
+(``'slides_dcgan'``).
+
+From seed 002 (Thaper, "Deep Convolutional GAN", CSC 59929 slides;
+docs/SEED_SYSTEMS.md).
 
 As in the slides' TensorFlow code (github.com/PooneetThaper/GAN-Implementation):
 
@@ -34,7 +38,7 @@ from ganjax import errors
 from ganjax.models import layers
 
 
-class Seed002Generator(nn.Module):
+class SlidesDCGANGenerator(nn.Module):
   """z [batch, 128] -> images [batch, 28, 28, 1] in [0, 1]."""
   output_shape: Sequence[int] = (28, 28, 1)
   hidden: int = 1024
@@ -51,8 +55,8 @@ class Seed002Generator(nn.Module):
     h, w, c = self.base
     if tuple(self.output_shape[:2]) != (4 * h, 4 * w):
       raise errors.ConfigError(
-          f'the seed002 generator makes {4 * h}x{4 * w} images from its '
-          f'{h}x{w} base; the data is {tuple(self.output_shape)}: set '
+          f'the slides_dcgan generator makes {4 * h}x{4 * w} images from '
+          f'its {h}x{w} base; the data is {tuple(self.output_shape)}: set '
           f'config.data.image_size={4 * h} or config.model.generator.base.')
     act = layers.activation(self.activation)
     drop = lambda x: (nn.Dropout(self.dropout, deterministic=not train)(x)
@@ -69,7 +73,7 @@ class Seed002Generator(nn.Module):
     return layers.activation(self.output_activation)(x)
 
 
-class Seed002Discriminator(nn.Module):
+class SlidesDCGANDiscriminator(nn.Module):
   """images [batch, 28, 28, 1] -> logits [batch]."""
   features: Sequence[int] = (32, 64)
   hidden: Sequence[int] = (1024, 128)

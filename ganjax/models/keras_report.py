@@ -1,8 +1,12 @@
-"""Seed 004's discriminators (MNIST and SVHN report, Figs. 8, 10 and 12).
+"""The Keras discriminators of the MNIST and SVHN report (Figs. 8, 10, 12):
+``'keras_mnist_modified'``, ``'keras_svhn_baseline'``,
+``'keras_svhn_modified'``, presets of the general ``'conv_pool'``.
 
-Seed 004 trains three GANs per dataset. Their generators are all the
-TensorFlow-tutorial DCGAN generator (``'dcgan'``, ``ganjax.models.dcgan``)
-with a different kernel size:
+From seed 004 (Qiao, Wang, Zhang, "Final Project: Generative Adversarial
+Networks", a Keras project; docs/SEED_SYSTEMS.md). It trains three GANs
+per dataset. Their generators are all the TensorFlow-tutorial DCGAN
+generator (``'dcgan'``, ``ganjax.models.dcgan``) with a different kernel
+size:
 
 * MNIST baseline: the tutorial, 5x5 (G 2,330,944 params, D 212,865);
 * Fig. 7, MNIST modified G: ``'dcgan'`` with ``kernel_size=3`` (1,674,560);
@@ -105,10 +109,11 @@ class ConvPoolDiscriminator(nn.Module):
     return jnp.squeeze(nn.Dense(1, kernel_init=layers.kernel_init)(x), -1)
 
 
-class MNISTModifiedDiscriminator(ConvPoolDiscriminator):
-  """Seed 004 Fig. 8: the tutorial D with a 2x2 max pooling after each
-  block. 28x28x1 -> conv 5x5/2 64 (14x14) -> pool (7x7) -> conv 5x5/2 128
-  (4x4) -> pool (2x2) -> flatten 512 -> dense 1. 207,105 parameters."""
+class KerasMNISTModifiedDiscriminator(ConvPoolDiscriminator):
+  """``'keras_mnist_modified'``, seed 004 Fig. 8: the tutorial D with a
+  2x2 max pooling after each block. 28x28x1 -> conv 5x5/2 64 (14x14) ->
+  pool (7x7) -> conv 5x5/2 128 (4x4) -> pool (2x2) -> flatten 512 ->
+  dense 1. 207,105 parameters."""
   features: Sequence[int] = (64, 128)
   kernel_sizes: Sequence[int] = (5, 5)
   strides: Sequence[int] = (2, 2)
@@ -118,11 +123,11 @@ class MNISTModifiedDiscriminator(ConvPoolDiscriminator):
   hidden: Sequence[int] = ()
 
 
-class SVHNBaselineDiscriminator(ConvPoolDiscriminator):
-  """Seed 004 Fig. 10: 32x32x1 -> conv 7x7 32 -> pool -> BN (16x16) ->
-  conv 5x5 64 -> pool -> BN (8x8) -> conv 3x3 128 -> pool (4x4) -> flatten
-  2048 -> dense 1024 -> dense 512 -> dense 1. 2,750,593 parameters (192
-  non-trainable)."""
+class KerasSVHNBaselineDiscriminator(ConvPoolDiscriminator):
+  """``'keras_svhn_baseline'``, seed 004 Fig. 10: 32x32x1 -> conv 7x7 32 ->
+  pool -> BN (16x16) -> conv 5x5 64 -> pool -> BN (8x8) -> conv 3x3 128 ->
+  pool (4x4) -> flatten 2048 -> dense 1024 -> dense 512 -> dense 1.
+  2,750,593 parameters (192 non-trainable)."""
   features: Sequence[int] = (32, 64, 128)
   kernel_sizes: Sequence[int] = (7, 5, 3)
   strides: Sequence[int] = (1, 1, 1)
@@ -132,10 +137,10 @@ class SVHNBaselineDiscriminator(ConvPoolDiscriminator):
   hidden: Sequence[int] = (1024, 512)
 
 
-class SVHNModifiedDiscriminator(ConvPoolDiscriminator):
-  """Seed 004 Fig. 12: Fig. 10 with BN after the third block, a fourth
-  block conv 2x2 64 -> pool (2x2x64), and dense 1024 -> 512 -> 216 -> 1.
-  1,059,441 parameters (448 non-trainable)."""
+class KerasSVHNModifiedDiscriminator(ConvPoolDiscriminator):
+  """``'keras_svhn_modified'``, seed 004 Fig. 12: Fig. 10 with BN after the
+  third block, a fourth block conv 2x2 64 -> pool (2x2x64), and dense
+  1024 -> 512 -> 216 -> 1. 1,059,441 parameters (448 non-trainable)."""
   features: Sequence[int] = (32, 64, 128, 64)
   kernel_sizes: Sequence[int] = (7, 5, 3, 2)
   strides: Sequence[int] = (1, 1, 1, 1)

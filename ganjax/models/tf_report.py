@@ -1,5 +1,7 @@
-"""Seed 000's MNIST GAN (Gupta, Singh, Mukherjee, "Exploring GANs using
-TensorFlow", 2018).
+"""The MNIST GAN of the TensorFlow project report (``'tf_report_mnist'``).
+
+From seed 000 (Gupta, Singh, Mukherjee, "Exploring GANs using TensorFlow",
+2018; docs/SEED_SYSTEMS.md).
 
 The report describes the discriminator as "a standard convolutional neural
 network" built from convolution layers, ReLU or leaky ReLU (slope 0.01, its
@@ -34,7 +36,7 @@ from ganjax import errors
 from ganjax.models import layers
 
 
-class Seed000Generator(nn.Module):
+class TFReportGenerator(nn.Module):
   """z [batch, latent] -> images [batch, 28, 28, 1] in (-1, 1)."""
   output_shape: Sequence[int] = (28, 28, 1)
   hidden: int = 1024
@@ -50,9 +52,9 @@ class Seed000Generator(nn.Module):
     h, w, c = self.output_shape
     if h % 4 or w % 4:
       raise errors.ConfigError(
-          f'the seed000 generator doubles its size twice; image shape '
-          f'{tuple(self.output_shape)} needs height and width divisible by '
-          f'4: set config.data.image_size (e.g. 28).')
+          f'the tf_report_mnist generator doubles its size twice; image '
+          f'shape {tuple(self.output_shape)} needs height and width '
+          f'divisible by 4: set config.data.image_size (e.g. 28).')
     act = layers.activation(self.activation)
     k = (self.kernel_size, self.kernel_size)
     x = act(nn.Dense(self.hidden, kernel_init=layers.kernel_init)(z))
@@ -66,7 +68,7 @@ class Seed000Generator(nn.Module):
     return layers.activation(self.output_activation)(x)
 
 
-class Seed000Discriminator(nn.Module):
+class TFReportDiscriminator(nn.Module):
   """images [batch, H, W, C] -> logits [batch]."""
   features: Sequence[int] = (32, 64)
   kernel_size: int = 5
