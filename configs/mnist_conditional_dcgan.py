@@ -17,8 +17,8 @@ non-saturating loss, Adam 1e-4, batch 256, 50 epochs = 11,720 steps.
   random labels (``model.num_classes=10``).
 
 The fixed-z picture (``samples/step_*.png``, 100 samples, labels cycling
-0..9) has one class per COLUMN; ``ganjax.sampling.save_class_picture`` draws one row
-per class. Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST
+0..9) has one class per COLUMN; ``ganjax.sampling.save_class_picture``
+draws one row per class. Needs MNIST prepared by TFDS. Not timed here (no GPU, no MNIST
 in this environment): an estimate is 5-15 minutes on one current GPU.
 Expect each column to show its own digit after a few thousand steps.
 """
