@@ -82,23 +82,25 @@ Fields (defaults in brackets):
   ``train.steps_per_dispatch`` [1]: training steps compiled into one
   ``lax.scan`` dispatch (fewer host round trips for small models; every
   interval above is still honoured at its exact step).
-* ``eval.*``: the evaluators (see ``ganjax.evaluation`` and
+* ``eval.*``: the evaluators (``ganjax.evaluation``, definitions in
   ``docs/EVALUATION.md``). ``eval.every`` [1000]: steps between
   evaluations (0: only at the end of training); ``eval.evaluators``
   ['auto']: a comma-separated list of ``mixture``, ``gaussian1d``,
-  ``classifier``, ``equilibrium``, or ``'auto'`` (chosen by the data:
-  images -> classifier, 1D -> gaussian1d, 2D mixtures -> mixture; always
-  equilibrium) or ``'none'``; ``eval.num_samples`` [2500]: generated
-  samples per evaluation (PacGAN's 2,500); ``eval.num_real`` [10000]:
-  held-out real images of the reference (at most the whole test split);
-  ``eval.test_split`` ['test']: the held-out TFDS split; ``eval.seed`` [0]:
-  seed of the evaluation z (the same at every evaluation) and of the
-  classifier; ``eval.batch_size`` [500]: batch of generation and feature
-  extraction; ``eval.hq_threshold`` [3.0]: PacGAN's high-quality radius in
-  mode stds; ``eval.classifier_steps`` [2000], ``eval.classifier_batch_size``
-  [128], ``eval.classifier_learning_rate`` [1e-3]: training of the
-  evaluation classifier; ``eval.cache_dir`` [None: ``$GANJAX_CACHE_DIR`` or
-  ``~/.cache/ganjax/classifiers``]: where trained classifiers are kept.
+  ``classifier``, ``equilibrium``, or ``'auto'`` (every one that applies
+  to the data and family: images -> classifier, 1D -> gaussian1d, 2D
+  mixtures -> mixture; equilibrium when the family has a discriminator) or
+  ``'none'``; ``eval.num_samples`` [2500]: generated samples per
+  evaluation (PacGAN's 2,500); ``eval.test_split`` ['test']: the held-out
+  TFDS split; ``eval.seed`` [0]: seed of the evaluation z (the same at
+  every evaluation) and of the classifier; ``eval.batch_size`` [500]: batch
+  of generation and feature extraction. Each evaluator's own options:
+  ``eval.mixture.hq_threshold`` [3.0]: PacGAN's high-quality radius in mode
+  stds; ``eval.classifier.num_real`` [10000]: held-out real images of the
+  reference (at most the whole test split), ``eval.classifier.steps``
+  [2000], ``.batch_size`` [128], ``.learning_rate`` [1e-3]: training of the
+  evaluation classifier, ``eval.classifier.cache_dir`` [None:
+  ``$GANJAX_CACHE_DIR`` or ``~/.cache/ganjax/classifiers``]: where trained
+  classifiers are kept.
 """
 
 from __future__ import annotations
@@ -120,7 +122,9 @@ SCHEDULES = ('constant', 'linear', 'cosine')
 # 2: ``loss.gp_weight`` applies to every loss (None: the loss's own).
 # 3: the seed documents' models are named for what they are
 #    (``ganjax.models.RENAMED``: 'seed000' is 'tf_report_mnist', ...).
-VERSION = 3
+# 4: each evaluator's options in its own ``eval.<name>`` (eval.mixture,
+#    eval.classifier) instead of flat ``eval.classifier_steps`` etc.
+VERSION = 4
 
 
 def base_config() -> ml_collections.ConfigDict:
@@ -184,15 +188,14 @@ def base_config() -> ml_collections.ConfigDict:
   c.eval.every = 1000
   c.eval.evaluators = 'auto'
   c.eval.num_samples = 2500
-  c.eval.num_real = 10_000
   c.eval.test_split = 'test'
   c.eval.seed = 0
   c.eval.batch_size = 500
-  c.eval.hq_threshold = 3.0
-  c.eval.classifier_steps = 2000
-  c.eval.classifier_batch_size = 128
-  c.eval.classifier_learning_rate = 1e-3
-  c.eval.cache_dir = ml_collections.config_dict.placeholder(str)
+  # Each evaluator's own options (ganjax/evaluation/<evaluator>.py).
+  c.eval.mixture = ml_collections.ConfigDict({'hq_threshold': 3.0})
+  c.eval.classifier = ml_collections.ConfigDict(dict(
+      num_real=10_000, steps=2000, batch_size=128, learning_rate=1e-3,
+      cache_dir=ml_collections.config_dict.placeholder(str)))
   return c
 
 

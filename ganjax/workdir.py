@@ -153,7 +153,24 @@ def _migrate(loaded: dict) -> None:
       spec = loaded['model'].get(net)
       if isinstance(spec, dict) and spec.get('name') in models.RENAMED:
         spec['name'] = models.RENAMED[spec['name']]
+  if version < 4:
+    # Before version 4 the evaluators' options were flat in ``eval``.
+    e = loaded.get('eval', {})
+    for old, (section, new) in _EVAL_MOVED.items():
+      if old in e:
+        e.setdefault(section, {})[new] = e.pop(old)
   loaded['version'] = config_lib.VERSION
+
+
+# Version 3's flat ``eval`` options -> (evaluator, option) of version 4.
+_EVAL_MOVED = {
+    'hq_threshold': ('mixture', 'hq_threshold'),
+    'num_real': ('classifier', 'num_real'),
+    'classifier_steps': ('classifier', 'steps'),
+    'classifier_batch_size': ('classifier', 'batch_size'),
+    'classifier_learning_rate': ('classifier', 'learning_rate'),
+    'cache_dir': ('classifier', 'cache_dir'),
+}
 
 
 def load_config(workdir: str) -> ml_collections.ConfigDict:

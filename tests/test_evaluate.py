@@ -268,11 +268,11 @@ def _image_config(name, tmp_path):
   config.model.discriminator = ml_collections.ConfigDict(
       dict(name='mlp', hidden=(32,)))
   config.eval.num_samples = 300
-  config.eval.num_real = 400
-  config.eval.classifier_steps = 200
-  config.eval.classifier_batch_size = 64
-  config.eval.classifier_learning_rate = 3e-3
-  config.eval.cache_dir = str(tmp_path / 'cache')
+  config.eval.classifier.num_real = 400
+  config.eval.classifier.steps = 200
+  config.eval.classifier.batch_size = 64
+  config.eval.classifier.learning_rate = 3e-3
+  config.eval.classifier.cache_dir = str(tmp_path / 'cache')
   return config
 
 
@@ -297,7 +297,7 @@ def test_image_evaluators_train_cache_and_score(dataset, tmp_path, request):
   assert 0 < record['d_real'] < 1 and 0 < record['d_fake'] < 1
   # The reference is the test split (all 360 digits: num_real is capped at
   # the split's size where TFDS knows it); its histogram is of true labels.
-  test = evaluators[0].real.heldout(config.eval.num_real)
+  test = evaluators[0].real.heldout(config.eval.classifier.num_real)
   if dataset == 'digits':
     assert len(test['x']) == 360
   np.testing.assert_allclose(evaluators[0].data_histogram,
@@ -376,7 +376,7 @@ def test_equilibrium_reads_probabilities_or_critic_values(loss, expected):
                'd_fake': pytest.approx(expected)}
   # A real D: its mean on held-out data, computed by hand.
   real = data.sample_real(config, config.eval.num_samples,
-                          seed=config.seed + evaluate.evaluators.
+                          seed=config.seed + evaluate.real_data.
                           HELDOUT_SEED_OFFSET)['x']
   logits = gan.discriminator.apply({'params': state.d_params}, real,
                                    train=False)
@@ -557,3 +557,32 @@ def test_load_config_fills_fields_added_later(default_workdir, tmp_path):
     evaluate.load_config(str(tmp_path / 'nowhere'))
   with pytest.raises(errors.CheckpointError):
     evaluate.load_workdir(str(tmp_path))
+
+
+def test_an_old_config_json_with_flat_eval_options_is_read_nested(tmp_path):
+  """Before config version 4 the evaluators' options were flat in eval."""
+  from ganjax import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+  config = config_lib.get_config('default').to_dict()
+  config['version'] = 3
+  e = config['eval']
+  for section in ('mixture', 'classifier'):
+    del e[section]
+  e.update(hq_threshold=2.5, num_real=400, classifier_steps=77,
+           classifier_batch_size=32, classifier_learning_rate=0.01,
+           cache_dir='/somewhere')
+  (tmp_path / 'config.json').write_text(json.dumps(config))
+  loaded = workdir_lib.load_config(str(tmp_path))
+  assert loaded.eval.mixture.hq_threshold == 2.5
+  assert loaded.eval.classifier.to_dict() == {
+      'num_real': 400, 'steps': 77, 'batch_size': 32, 'learning_rate': 0.01,
+      'cache_dir': '/somewhere'}
+  assert 'classifier_steps' not in loaded.eval and loaded.version == 4
+
+
+def test_every_registered_evaluator_is_one_small_class():
+  assert list(evaluate.REGISTRY) == ['mixture', 'gaussian1d', 'classifier',
+                                     'equilibrium']
+  for name, cls in evaluate.REGISTRY.items():
+    assert cls.name == name and cls.metric_names
+  ring = config_lib.get_config('default')
+  assert evaluate.auto_evaluators(ring) == ['mixture', 'equilibrium']

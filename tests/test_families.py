@@ -14,7 +14,7 @@ import pytest
 
 import ganjax
 from ganjax import config_lib, errors, families, loop as train, sampling
-from ganjax.evaluation import evaluators as evaluators_lib
+from ganjax.evaluation import registry as evaluators_lib
 from ganjax.families import vae as vae_lib
 from conftest import ROOT, leaves_equal, tiny
 

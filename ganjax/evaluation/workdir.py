@@ -14,7 +14,7 @@ import numpy as np
 from ganjax import (checkpoint, errors, families, sampling, truncation,
                     visualize)
 from ganjax.workdir import load_config
-from ganjax.evaluation import evaluators as evaluators_lib
+from ganjax.evaluation import registry
 
 
 def load_workdir(workdir: str, step: int | None = None
@@ -120,8 +120,8 @@ def evaluate_workdir(workdir: str, step: int | None = None,
   """
   workdir = os.path.expanduser(workdir)
   config, gan, state = load_workdir(workdir, step)
-  evaluators = evaluators_lib.build_evaluators(config, workdir)
-  return evaluators_lib.run_evaluators(evaluators, gan, state,
+  evaluators = registry.build_evaluators(config, workdir)
+  return registry.run_evaluators(evaluators, gan, state,
                                        int(state.step),
                                        workdir if write else None,
                                        seed=seed)

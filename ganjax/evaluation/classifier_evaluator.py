@@ -1,0 +1,164 @@
+"""``classifier``: FID and class statistics in the feature space of a small
+CNN trained once per dataset and cached (images): ``fid``, ``fid_floor``,
+``class_coverage``, ``class_kl``, ``classifier_accuracy``.
+
+Options ``config.eval.classifier``: ``num_real`` [10000] held-out real
+images of the reference (at most the whole ``eval.test_split``), ``steps``
+[2000], ``batch_size`` [128] and ``learning_rate`` [1e-3] of the
+classifier's training, ``cache_dir`` [None: ``$GANJAX_CACHE_DIR`` or
+``~/.cache/ganjax/classifiers``]. Definitions: docs/EVALUATION.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+import ml_collections
+import numpy as np
+from absl import logging
+
+from ganjax import data, errors
+from ganjax.evaluation import classifier as classifier_lib
+from ganjax.evaluation import metrics, real_data
+from ganjax.evaluation.base import Evaluator, fail, register
+from ganjax.evaluation.real_data import RealData
+
+# Default classifier cache when ``config.eval.classifier.cache_dir`` is
+# unset.
+CACHE_ENV = 'GANJAX_CACHE_DIR'
+
+
+def default_cache_dir() -> str:
+  return os.environ.get(CACHE_ENV) or os.path.join(
+      os.path.expanduser('~'), '.cache', 'ganjax', 'classifiers')
+
+
+@register
+class ClassifierEvaluator(Evaluator):
+  """FID and class statistics in the feature space of a small CNN.
+
+  ``prepare()`` (called by the first ``evaluate``) loads the classifier from
+  the cache or trains it on the training split, reads the held-out test
+  split (reference features, class histogram, accuracy) and computes
+  ``fid_floor`` on ``num_samples`` real training images.
+  """
+  name = 'classifier'
+  metric_names = ('fid', 'fid_floor', 'class_coverage', 'class_kl',
+                  'classifier_accuracy')
+
+  @classmethod
+  def applies(cls, config):
+    return data.is_image(config)
+
+  @classmethod
+  def check(cls, config):
+    c = config.eval.classifier
+    for field, low in (('num_real', 2), ('steps', 1), ('batch_size', 1)):
+      value = c[field]
+      if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        fail(f'classifier.{field}', value, f'use an integer >= {low}')
+    if not c.learning_rate > 0:
+      fail('classifier.learning_rate', c.learning_rate,
+           'use a positive value')
+
+  def __init__(self, config: ml_collections.ConfigDict, real: RealData):
+    super().__init__(config, real)
+    c = config.eval.classifier
+    self.cache_dir = c.cache_dir or default_cache_dir()
+    self.steps = int(c.steps)
+    self.classifier_batch_size = int(c.batch_size)
+    self.learning_rate = float(c.learning_rate)
+    self.num_real = int(c.num_real)
+    self.shape = data.data_shape(config)
+    self.model = self.params = None
+    self.trained_now = False
+    self._check_test_split()
+
+  def _check_test_split(self) -> None:
+    """The held-out split must exist: said now, not at the first
+    evaluation (an image folder often has only ``train``)."""
+    info = real_data.builder_info(self.config)
+    splits = sorted(info.splits.keys()) if info is not None else []
+    split = self.config.eval.test_split
+    if splits and split not in splits:
+      raise errors.ConfigError(
+          f'config.eval.test_split={split!r} is not a split of '
+          f'{self.config.data.name!r} (it has {splits}): set '
+          '--config.eval.test_split to one of them, or choose other '
+          'evaluators, e.g. --config.eval.evaluators=equilibrium.')
+
+  @property
+  def cache_path(self) -> str:
+    d = self.config.data
+    key = classifier_lib.cache_key(
+        d.name, d.split, self.shape,
+        tuple(d.value_range), self.steps, self.classifier_batch_size,
+        self.learning_rate, self.seed)
+    return os.path.join(self.cache_dir, key + '.msgpack')
+
+  def _train(self, num_classes: int | None, test: dict[str, np.ndarray]):
+    if num_classes is None:
+      first = self.real.training(self.num_samples)
+      num_classes = int(max(first['label'].max(), test['label'].max())) + 1
+    if num_classes < 2:
+      raise errors.DataError(
+          f'the classifier evaluator needs labelled images of at least two '
+          f'classes; {self.config.data.name!r} has {num_classes}. Set '
+          "config.eval.evaluators='equilibrium'.")
+    logging.info('Training the evaluation classifier for %s (%d steps); '
+                 'it will be cached in %s.', self.config.data.name,
+                 self.steps, self.cache_path)
+    stream = data.make_stream(self.config,
+                              batch_shape=(self.classifier_batch_size,),
+                              seed=self.seed)
+    batches = ((b['x'], b['label']) for b in stream)
+    model, params = classifier_lib.train_classifier(
+        batches, num_classes, self.steps, self.learning_rate, self.seed)
+    acc = classifier_lib.accuracy(model, params, test['x'], test['label'],
+                                  self.batch_size)
+    classifier_lib.save(self.cache_path, params, num_classes, {
+        'dataset': self.config.data.name, 'shape': list(self.shape),
+        'test_split': self.config.eval.test_split,
+        'test_examples': int(len(test['x'])), 'test_accuracy': acc})
+    self.trained_now = True
+    return model, params
+
+  def prepare(self) -> None:
+    if self.params is not None:
+      return
+    test = self.real.heldout(self.num_real)
+    if os.path.exists(self.cache_path):
+      self.model, self.params, _ = classifier_lib.load(self.cache_path)
+      logging.info('Loaded the evaluation classifier from %s.',
+                   self.cache_path)
+    else:
+      self.model, self.params = self._train(
+          real_data.num_classes(self.config), test)
+    logits, features = classifier_lib.predict(self.model, self.params,
+                                              test['x'], self.batch_size)
+    self.accuracy = float(np.mean(np.argmax(logits, -1) == test['label']))
+    self.mu, self.sigma = metrics.gaussian_stats(features)
+    self.data_histogram = metrics.class_histogram(test['label'],
+                                                  self.model.num_classes)
+    train = self.real.training(self.num_samples)
+    _, train_features = classifier_lib.predict(self.model, self.params,
+                                               train['x'], self.batch_size)
+    self.fid_floor = metrics.frechet_distance(
+        *metrics.gaussian_stats(train_features), self.mu, self.sigma)
+    logging.info('Evaluation classifier: test accuracy %.4f on %d images, '
+                 'fid_floor %.4f.', self.accuracy, len(test['x']),
+                 self.fid_floor)
+
+  def evaluate(self, spec, state, rng_seed):
+    self.prepare()
+    x = self.samples(spec, state, rng_seed)
+    logits, features = classifier_lib.predict(self.model, self.params, x,
+                                              self.batch_size)
+    fid = metrics.frechet_distance(*metrics.gaussian_stats(features),
+                                   self.mu, self.sigma)
+    predicted = np.argmax(logits, -1)
+    if not np.all(np.isfinite(logits)):
+      predicted = predicted[np.all(np.isfinite(logits), -1)]
+    return {'fid': fid, 'fid_floor': self.fid_floor,
+            **metrics.class_metrics(predicted, self.data_histogram),
+            'classifier_accuracy': self.accuracy}
