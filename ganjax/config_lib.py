@@ -43,8 +43,10 @@ Fields (defaults in brackets):
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
   (see ``ganjax.models``); ``model.encoder`` [``{'name': 'none'}``]: the
   encoder of families that have one (``vae``; ``ganjax.models.encoders``).
-* ``loss.name`` ['ns']: ``'minimax'``, ``'ns'``, ``'wasserstein'`` or
-  ``'wgan_gp'`` (the Wasserstein loss plus the gradient penalty);
+* ``loss.name`` ['ns']: ``'minimax'``, ``'ns'``, ``'wasserstein'``,
+  ``'wgan_gp'`` (the Wasserstein loss plus the gradient penalty),
+  ``'hinge'``, ``'lsgan'``, ``'ragan'`` or ``'ralsgan'`` (relativistic
+  average; ``ganjax.losses``); the ``vae`` family takes ``'elbo'``;
   ``loss.gp_weight`` [None: the loss's own, 10 for ``wgan_gp``, else 0]:
   lambda of the gradient penalty ``lambda * E[(||grad D(x_hat)|| - 1)^2]``
   on real/fake interpolates, added to D's loss with any loss when > 0

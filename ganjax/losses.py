@@ -14,6 +14,16 @@ With ``D(x) = sigmoid(logit)``:
 * ``wgan_gp`` (Gulrajani et al. 2017): the Wasserstein loss plus the
   gradient penalty ``lambda * E[(||grad D(x_hat)||_2 - 1)^2]`` (lambda 10
   unless ``config.loss.gp_weight`` says otherwise; it cannot be 0).
+* ``hinge`` (Lim & Ye 2017, as SAGAN, BigGAN and StudioGAN use it): D
+  minimizes ``E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]``; G minimizes
+  ``-E[D(G(z))]``.
+* ``lsgan`` (Mao et al. 2017, labels a=0, b=c=1): D minimizes ``1/2 E[(D(x)
+  - 1)^2] + 1/2 E[D(G(z))^2]``; G minimizes ``1/2 E[(D(G(z)) - 1)^2]``.
+* ``ragan`` and ``ralsgan`` (Jolicoeur-Martineau 2018, relativistic
+  average): D's logits are compared with the other side's mean over the
+  global batch, ``C(x) - E C(G(z))``; G's loss is D's with real and fake
+  swapped, so G's step also scores a real batch (the last critic batch of
+  the step). Top-k G updates are not defined for them (refused).
 
 Penalties are independent of the loss (as compare_gan keeps them): the
 gradient penalty (``gradient_penalty``, ``config.loss.gp_weight`` = lambda)
@@ -75,6 +85,68 @@ def wasserstein_d_loss(real_logits: jax.Array,
 def wasserstein_g_loss(fake_logits: jax.Array) -> jax.Array:
   """-E[D(G(z))]."""
   return -jnp.mean(fake_logits)
+
+
+def hinge_d_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
+  """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))] (Lim & Ye 2017; SAGAN,
+  BigGAN; TF-GAN's ``wasserstein_hinge_discriminator_loss``)."""
+  return jnp.mean(jax.nn.relu(1.0 - real_logits)) + jnp.mean(
+      jax.nn.relu(1.0 + fake_logits))
+
+
+def least_squares_d_loss(real_logits: jax.Array,
+                         fake_logits: jax.Array) -> jax.Array:
+  """LSGAN's D (Mao et al. 2017, labels a=0, b=1): 1/2 E[(D(x) - 1)^2] +
+  1/2 E[D(G(z))^2], as TF-GAN's ``least_squares_discriminator_loss``."""
+  return 0.5 * jnp.mean((real_logits - 1.0) ** 2) + 0.5 * jnp.mean(
+      fake_logits ** 2)
+
+
+def least_squares_g_loss(fake_logits: jax.Array) -> jax.Array:
+  """LSGAN's G (c=1): 1/2 E[(D(G(z)) - 1)^2], as TF-GAN's
+  ``least_squares_generator_loss``."""
+  return 0.5 * jnp.mean((fake_logits - 1.0) ** 2)
+
+
+def _global_mean(x: jax.Array, axis_name: str | None) -> jax.Array:
+  """The mean over the global batch (all devices under pmap)."""
+  m = jnp.mean(x)
+  return m if axis_name is None else jax.lax.pmean(m, axis_name)
+
+
+def relativistic_d_loss(real_logits: jax.Array, fake_logits: jax.Array,
+                        axis_name: str | None = None) -> jax.Array:
+  """RaGAN's D (Jolicoeur-Martineau 2018, relativistic average standard
+  GAN): -E[log sigmoid(C(x) - E C(G(z)))] - E[log(1 - sigmoid(C(G(z)) -
+  E C(x)))], the means over the global batch (TF-GAN's
+  ``relativistic_discriminator_loss``)."""
+  real_mean = _global_mean(real_logits, axis_name)
+  fake_mean = _global_mean(fake_logits, axis_name)
+  return (jnp.mean(jax.nn.softplus(-(real_logits - fake_mean))) +
+          jnp.mean(jax.nn.softplus(fake_logits - real_mean)))
+
+
+def relativistic_g_loss(fake_logits: jax.Array, real_logits: jax.Array,
+                        axis_name: str | None = None) -> jax.Array:
+  """RaGAN's G: the D loss with real and fake swapped (TF-GAN's
+  ``relativistic_generator_loss``)."""
+  return relativistic_d_loss(fake_logits, real_logits, axis_name)
+
+
+def relativistic_ls_d_loss(real_logits: jax.Array, fake_logits: jax.Array,
+                           axis_name: str | None = None) -> jax.Array:
+  """RaLSGAN's D: E[(C(x) - E C(G(z)) - 1)^2] + E[(C(G(z)) - E C(x) +
+  1)^2] (Jolicoeur-Martineau 2018, eq. of RaLSGAN)."""
+  real_mean = _global_mean(real_logits, axis_name)
+  fake_mean = _global_mean(fake_logits, axis_name)
+  return (jnp.mean((real_logits - fake_mean - 1.0) ** 2) +
+          jnp.mean((fake_logits - real_mean + 1.0) ** 2))
+
+
+def relativistic_ls_g_loss(fake_logits: jax.Array, real_logits: jax.Array,
+                           axis_name: str | None = None) -> jax.Array:
+  """RaLSGAN's G: the D loss with real and fake swapped."""
+  return relativistic_ls_d_loss(fake_logits, real_logits, axis_name)
 
 
 def interpolate(real: jax.Array, fake: jax.Array, eps: jax.Array) -> jax.Array:
@@ -147,6 +219,25 @@ class GANLoss:
   default_gp_weight: float = 0.0
   # How to read a mean logit as "D(x)": a probability or a critic value.
   probabilities: bool = True
+  # Relativistic: both losses compare real and fake logits (G's step then
+  # runs D on a real batch too), through means over the global batch.
+  relativistic: bool = False
+
+  def discriminator(self, real_logits: jax.Array, fake_logits: jax.Array,
+                    axis_name: str | None = None) -> jax.Array:
+    """D's loss (``axis_name``: the device axis of a relativistic loss's
+    batch means)."""
+    if self.relativistic:
+      return self.d_loss(real_logits, fake_logits, axis_name)
+    return self.d_loss(real_logits, fake_logits)
+
+  def generator(self, fake_logits: jax.Array,
+                real_logits: jax.Array | None = None,
+                axis_name: str | None = None) -> jax.Array:
+    """G's loss; ``real_logits`` only for a relativistic loss."""
+    if self.relativistic:
+      return self.g_loss(fake_logits, real_logits, axis_name)
+    return self.g_loss(fake_logits)
 
 
 LOSSES = {
@@ -156,6 +247,15 @@ LOSSES = {
                            wasserstein_g_loss, probabilities=False),
     'wgan_gp': GANLoss('wgan_gp', wasserstein_d_loss, wasserstein_g_loss,
                        default_gp_weight=10.0, probabilities=False),
+    'hinge': GANLoss('hinge', hinge_d_loss, wasserstein_g_loss,
+                     probabilities=False),
+    'lsgan': GANLoss('lsgan', least_squares_d_loss, least_squares_g_loss,
+                     probabilities=False),
+    'ragan': GANLoss('ragan', relativistic_d_loss, relativistic_g_loss,
+                     relativistic=True),
+    'ralsgan': GANLoss('ralsgan', relativistic_ls_d_loss,
+                       relativistic_ls_g_loss, probabilities=False,
+                       relativistic=True),
 }
 
 

@@ -27,6 +27,7 @@ import ml_collections
 import numpy as np
 
 from ganjax import data, families, truncation, visualize
+from ganjax.models import conditional
 
 # Key offsets of the training pictures and of the per-class pictures.
 PICTURE_KEY = 0x5A4D
@@ -38,7 +39,7 @@ def cycling_labels(num_classes: int, num: int) -> np.ndarray | None:
   model is unconditional (``num_classes`` 0)."""
   if not num_classes:
     return None
-  return (np.arange(num) % num_classes).astype(np.int32)
+  return np.asarray(conditional.cycled_labels(num, num_classes))
 
 
 @functools.lru_cache(maxsize=16)

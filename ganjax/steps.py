@@ -103,7 +103,7 @@ def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
   """D's loss on its real and fake logits plus its penalties (gradient
   penalty on interpolates towards ``fake``, which must carry no gradient
   to G; R1 on ``real``), and D's readouts."""
-  loss = gan.loss.d_loss(real_logits, fake_logits)
+  loss = gan.loss.discriminator(real_logits, fake_logits, gan.axis_name)
   penalty = jnp.zeros((), loss.dtype)
   if gan.gp_weight > 0:
     eps = draw_global(gan, eps_key, real.shape[0],
@@ -168,13 +168,25 @@ def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
   return state, metrics
 
 
-def g_step(gan: GAN, state: GANState, key: jax.Array,
-           local: int) -> tuple[GANState, Metrics]:
-  """One generator update on ``local`` fresh z against the current D."""
+def g_step(gan: GAN, state: GANState, key: jax.Array, local: int,
+           real: jax.Array | None = None,
+           labels: jax.Array | None = None) -> tuple[GANState, Metrics]:
+  """One generator update on ``local`` fresh z against the current D (a
+  relativistic loss also scores the ``real`` batch, with its ``labels``)."""
   z_key, y_key, drop_key = jax.random.split(key, 3)
   z = draw_global(gan, z_key, local, gan.sample_latent)
   fake_y = _fake_labels(gan, y_key, local)
-  k_gen, k_disc = jax.random.split(_device_key(gan, drop_key))
+  if gan.loss.relativistic:
+    k_gen, k_disc, k_real = jax.random.split(_device_key(gan, drop_key), 3)
+    real_y = labels if gan.num_classes else None
+    # D on real data does not depend on G: computed once, outside the
+    # gradient (its batch statistics are not kept, as in D's other calls
+    # of the G step).
+    real_logits, _ = _apply(gan.discriminator, state.d_params,
+                            state.d_batch_stats, real, k_real, real_y)
+  else:
+    k_gen, k_disc = jax.random.split(_device_key(gan, drop_key))
+    real_logits = None
 
   def loss_fn(g_params):
     fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
@@ -182,7 +194,8 @@ def g_step(gan: GAN, state: GANState, key: jax.Array,
     fake_logits, _ = _apply(gan.discriminator, state.d_params,
                             state.d_batch_stats, fake, k_disc, fake_y)
     if gan.top_k_fraction >= 1.0:
-      return gan.loss.g_loss(fake_logits), g_stats
+      return gan.loss.generator(fake_logits, real_logits,
+                                gan.axis_name), g_stats
     return _top_k_g_loss(gan, state.step, fake_logits), g_stats
 
   (loss, g_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(
@@ -231,7 +244,7 @@ def simultaneous_step(gan: GAN, state: GANState, real: jax.Array,
                                lax.stop_gradient(fake), real_y, real_logits,
                                fake_logits, eps_key, k_real, k_gp)
     if gan.top_k_fraction >= 1.0:
-      g_loss = gan.loss.g_loss(fake_logits)
+      g_loss = gan.loss.generator(fake_logits, real_logits, gan.axis_name)
     else:
       g_loss = _top_k_g_loss(gan, state.step, fake_logits)
     return (d_loss, g_loss), (g_stats, stats, aux)
@@ -334,11 +347,14 @@ def train_step(gan: GAN, state: GANState,
     state, d_metrics = lax.scan(body, state,
                                 (batch['x'], batch['label'], d_keys))
   d_metrics = jax.tree.map(jnp.mean, d_metrics)
+  # A relativistic G loss scores the step's last real batch too.
+  real = batch['x'][-1] if gan.loss.relativistic else None
+  labels = batch['label'][-1] if gan.loss.relativistic else None
   if gan.g_steps == 1:
-    state, g_metrics = g_step(gan, state, g_key, local)
+    state, g_metrics = g_step(gan, state, g_key, local, real, labels)
   else:
     state, g_metrics = lax.scan(
-        lambda st, k: g_step(gan, st, k, local), state,
+        lambda st, k: g_step(gan, st, k, local, real, labels), state,
         jax.random.split(g_key, gan.g_steps))
     g_metrics = jax.tree.map(jnp.mean, g_metrics)
   return _finish_step(gan, state, {**d_metrics, **g_metrics})

@@ -44,6 +44,7 @@ import numpy as np
 from absl import logging
 
 from ganjax import errors, steps
+from ganjax.models import conditional
 from ganjax.state import GAN, GANState
 
 CALIBRATION_SAMPLES = 10_000
@@ -96,7 +97,7 @@ def jacobian_sq_norms(gan: GAN, state: GANState, z: jax.Array,
 def _labels_for(gan: GAN, num: int) -> np.ndarray | None:
   if not gan.num_classes:
     return None
-  return (np.arange(num) % gan.num_classes).astype(np.int32)
+  return np.asarray(conditional.cycled_labels(num, gan.num_classes))
 
 
 def sq_norms(gan: GAN, state: GANState, z: np.ndarray,

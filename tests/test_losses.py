@@ -78,8 +78,8 @@ def test_interpolate_uses_one_eps_per_example():
 
 
 def test_unknown_loss_name_is_a_config_error():
-  with pytest.raises(errors.ConfigError, match="config.loss.name='hinge'"):
-    losses.get_loss('hinge')
+  with pytest.raises(errors.ConfigError, match="config.loss.name='squared_hinge'"):
+    losses.get_loss('squared_hinge')
 
 
 def test_r1_penalty_closed_forms():
@@ -113,3 +113,59 @@ def test_top_k_mask_keeps_the_highest_scores_of_the_global_batch():
   # A device's slice is judged against the whole batch's threshold.
   np.testing.assert_array_equal(mask(scores[:2], 0.5), [1, 0])
   np.testing.assert_array_equal(mask(scores[2:], 0.5), [0, 1])
+
+
+# TF-GAN's published test values (tensorflow/gan,
+# tensorflow_gan/python/losses/losses_impl_test.py, v2.1.0): the same
+# logits through its losses give these numbers (5 decimals there).
+TFGAN_REAL = [-5.0, 1.4, 12.5, 2.7]
+TFGAN_GEN = [10.0, 4.4, -5.5, 3.6]
+
+
+@pytest.mark.parametrize('name,g_expected,d_expected', [
+    ('lsgan', 17.69625, 41.73375),        # LeastSquaresLossTest
+    ('hinge', -3.12500, 6.7500),          # HingeWassersteinLossTest
+    ('wasserstein', -3.12500, 0.22500),   # WassersteinLossTest
+    # (TF-GAN's minimax and modified losses smooth the real labels by 0.25
+    # by default, so their published values are not these losses'.)
+])
+def test_losses_equal_tf_gans_published_values(name, g_expected,
+                                               d_expected):
+  loss = losses.get_loss(name)
+  real, gen = jnp.asarray(TFGAN_REAL), jnp.asarray(TFGAN_GEN)
+  assert float(loss.generator(gen, real)) == pytest.approx(g_expected,
+                                                           abs=1e-5)
+  assert float(loss.discriminator(real, gen)) == pytest.approx(d_expected,
+                                                               abs=1e-5)
+
+
+def test_relativistic_average_loss_equals_tf_gans_published_values():
+  # RelativisticAverageLoss: other real logits than the tests above.
+  real = jnp.asarray([-2.0, 0.4, 12.5, 2.7])
+  gen = jnp.asarray(TFGAN_GEN)
+  loss = losses.get_loss('ragan')
+  assert float(loss.generator(gen, real)) == pytest.approx(4.9401135,
+                                                           abs=1e-5)
+  assert float(loss.discriminator(real, gen)) == pytest.approx(4.390114,
+                                                               abs=1e-5)
+
+
+def test_relativistic_least_squares_closed_form():
+  real, gen = np.array([1.0, 3.0]), np.array([0.0, -2.0])
+  # E C(x) = 2, E C(G(z)) = -1. D: (C(x) + 1 - 1)^2 -> 1, 9; (C(G(z)) - 2
+  # + 1)^2 -> 1, 9. G: (C(G(z)) - 2 - 1)^2 -> 9, 25; (C(x) + 1 + 1)^2 ->
+  # 9, 25.
+  d, g = 5.0 + 5.0, 17.0 + 17.0
+  loss = losses.get_loss('ralsgan')
+  assert float(loss.discriminator(jnp.asarray(real), jnp.asarray(gen))) == (
+      pytest.approx(d))
+  assert float(loss.generator(jnp.asarray(gen), jnp.asarray(real))) == (
+      pytest.approx(g))
+
+
+def test_new_losses_read_logits_as_the_papers_do():
+  assert not losses.get_loss('hinge').probabilities
+  assert not losses.get_loss('lsgan').probabilities
+  assert losses.get_loss('ragan').probabilities
+  assert losses.get_loss('ragan').relativistic
+  assert not losses.get_loss('hinge').relativistic

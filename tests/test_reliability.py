@@ -187,7 +187,7 @@ def test_nan_stops_at_the_next_log_point_and_is_never_saved(tmp_path):
 
 
 @pytest.mark.parametrize('field,value,needle', [
-    ('loss.name', 'hinge', "config.loss.name='hinge' is not a known loss"),
+    ('loss.name', 'squared_hinge', "config.loss.name='squared_hinge' is not a known loss"),
     ('model.generator', {'name': 'resnet'}, "config.model.generator.name='resnet'"),
     ('data.name', 'imagenet', "config.data.name='imagenet' is not a known dataset"),
     ('optim.g.name', 'lbfgs', "config.optim.g.name='lbfgs' is not a known optimizer"),

@@ -12,12 +12,19 @@ from __future__ import annotations
 import jax
 import ml_collections
 
-from ganjax import errors, state as state_lib, steps
+from ganjax import errors, losses, state as state_lib, steps
 from ganjax.state import GAN, GANState
 
 
 def check_config(config: ml_collections.ConfigDict) -> None:
-  """A GAN has no encoder: ``model.encoder`` must stay unset."""
+  """A GAN has no encoder (``model.encoder`` stays unset), and top-k G
+  updates need a loss of G's samples alone (not a relativistic one)."""
+  loss = losses.get_loss(config.loss.name)
+  if loss.relativistic and config.loss.top_k_fraction < 1.0:
+    raise errors.ConfigError(
+        f'config.loss.top_k_fraction={config.loss.top_k_fraction!r} is not '
+        f'defined for the relativistic loss {loss.name!r} (its G loss '
+        'scores real and fake together): use top_k_fraction=1.0.')
   if config.model.encoder.name != 'none':
     raise errors.ConfigError(
         f'config.model.encoder={config.model.encoder.name!r} is not used by '
