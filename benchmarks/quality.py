@@ -65,6 +65,8 @@ EXPERIMENTS = {
     'gaussian1d_moments_normal': ('gaussian1d_moments_normal', 'gaussian1d',
                                   {'train.steps_per_dispatch': 1000}, None),
     'digits_wgan_gp': ('digits_wgan_gp', 'classifier', {}, 'slow'),
+    # The VAE baseline (config.family='vae') on the same digits and scores.
+    'digits_vae': ('digits_vae', 'classifier', {}, None),
 }
 
 METRICS = {
@@ -196,6 +198,12 @@ def describe(config) -> str:
                'lr' + (f' from {100 * start:g}% of the run' if start else ''))
     return text
 
+  if config.family == 'vae':
+    return '; '.join([
+        f'VAE: encoder {net(dict(m.encoder))}, decoder {net(g)} '
+        '(Bernoulli logits)', 'loss: the negative ELBO',
+        f'z normal {m.latent_dim}-d', f'{opt(og)}', f'batch {t.batch_size}',
+        f'{t.steps:,} steps'])
   from ganjax import losses  # pylint: disable=g-import-not-at-top
   gp = losses.gp_weight(config.loss)
   loss = config.loss.name + (f' (gp {gp:g})' if gp else '')
@@ -464,26 +472,30 @@ def write_report(path, runs, meta):
     add('')
 
   # --- digits ---
-  if 'digits_wgan_gp' in s:
-    e = s['digits_wgan_gp']
+  digits = [k for k in ('digits_wgan_gp', 'digits_vae') if k in s]
+  if digits:
     add('## Offline digits (scikit-learn 8x8, `data.name=\'digits\'`)')
     add('')
     add('Classifier-feature FID (the small CNN of EVALUATION.md trained on '
         'the digits training split; **not** an Inception FID and not '
         'comparable to papers\' FIDs) of 2,500 samples against the 360 test '
         'images, beside `fid_floor`, the FID of real training images against '
-        'the same test images. Targets: FID <= 2 x floor, 10 classes, class '
-        'KL <= 0.05.')
+        'the same test images. Targets (for the GAN): FID <= 2 x floor, 10 '
+        'classes, class KL <= 0.05. `digits_vae` is the VAE baseline '
+        '(`config.family=\'vae\'`; samples are the decoder\'s means) '
+        'scored the same way.')
     add('')
     add('| config | seeds | FID | FID floor | FID / floor | classes | class KL '
         '| classifier accuracy | seeds meeting all three | time per run |')
     add('|---|---|---|---|---|---|---|---|---|---|')
-    good = sum(1 for r in e['runs'] if _ok_digits(r['metrics']))
-    add(f'| `digits_wgan_gp` | {len(e["seeds"])} | {fmt(*e["fid"], 1)} | '
-        f'{fmt(*e["fid_floor"], 2)} | {fmt(*e["fid_ratio"], 2)} | '
-        f'{fmt(*e["class_coverage"], 1)} | {fmt(*e["class_kl"], 3)} | '
-        f'{fmt(*e["classifier_accuracy"], 3)} | {good}/{len(e["runs"])} | '
-        f'{e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
+    for key in digits:
+      e = s[key]
+      good = sum(1 for r in e['runs'] if _ok_digits(r['metrics']))
+      add(f'| `{key}` | {len(e["seeds"])} | {fmt(*e["fid"], 1)} | '
+          f'{fmt(*e["fid_floor"], 2)} | {fmt(*e["fid_ratio"], 2)} | '
+          f'{fmt(*e["class_coverage"], 1)} | {fmt(*e["class_kl"], 3)} | '
+          f'{fmt(*e["classifier_accuracy"], 3)} | {good}/{len(e["runs"])} | '
+          f'{e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
     add('')
 
   # --- settings ---

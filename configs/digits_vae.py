@@ -10,7 +10,10 @@ sizes of the PyTorch examples' MNIST VAE, latent 16), Adam 1e-3, batch
 128, 5,000 steps. Samples are the decoder's means of z ~ N(0, I); the
 classifier evaluator scores them as it scores the GANs.
 
-Expected result and time: see docs/RESULTS.md (digits_vae).
+Expected (docs/RESULTS.md, seeds 0-4): classifier FID 121.9 +- 2.4
+against a real-data floor of 10.0 (12x: the decoder's means are blurred
+digits; the GAN of digits_wgan_gp reaches 16.4), all 10 classes, class KL
+0.021. About 20 s per run on a 2-core CPU.
 """
 
 from ganjax import config_lib

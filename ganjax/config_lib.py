@@ -30,7 +30,14 @@ Fields (defaults in brackets):
   ``model.num_classes`` [0]: > 0 makes a class-conditional GAN (its
   generator and discriminator take ``labels``), ``model.ema_decay`` [0.0]:
   > 0 keeps an exponential moving average of G's weights, updated inside the
-  compiled step, which samples and evaluations use (e.g. 0.999),
+  compiled step, which samples and evaluations use (e.g. 0.999);
+  ``model.ema_start`` [0]: the EMA copies G's weights until this step and
+  averages from there (StudioGAN's ``ema_start``); ``model.
+  ema_standing_stats`` [16]: for a G with BatchNorm, the EMA weights sample
+  with "standing statistics" (BigGAN): BatchNorm's statistics recomputed
+  for the EMA weights as the mean over this many batches of
+  ``train.batch_size`` latents in train mode (0: the online G's moving
+  statistics, as before),
   ``model.jacobian_truncation`` [0.0]: > 0 rejects that fraction of the
   latents at sampling time (pictures, evaluations, ``ganjax.sample``), those
   where ``||dG/dz||_F`` is largest, i.e. the samples G leaves between
@@ -153,6 +160,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.model.latent_dist = 'normal'
   c.model.num_classes = 0
   c.model.ema_decay = 0.0
+  c.model.ema_start = 0
+  c.model.ema_standing_stats = 16
   c.model.jacobian_truncation = 0.0
   c.model.dtype = ml_collections.config_dict.placeholder(str)
   c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
@@ -320,6 +329,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
     if not 0.0 <= start < 1.0:
       _fail(f'optim.{net}.decay_start', start,
             'use a fraction of the run in [0, 1)')
+  for field in ('ema_start', 'ema_standing_stats'):
+    value = config.model[field]
+    if not _is_int(value) or value < 0:
+      _fail(f'model.{field}', value, 'use an integer >= 0')
   if not 0.0 <= config.model.ema_decay < 1.0:
     _fail('model.ema_decay', config.model.ema_decay, 'use 0 (off) or a '
           'value in (0, 1), e.g. 0.999')

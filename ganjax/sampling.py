@@ -76,7 +76,7 @@ def map_batches(fn: Callable[..., Any], batch_size: int,
 def on_device(spec: Any, state: Any) -> Any:
   """What sampling reads of ``state`` (no optimizer states), on the device
   once for all the batches of a draw."""
-  return jax.device_put(families.of(spec).for_sampling(state))
+  return jax.device_put(families.of(spec).for_sampling(spec, state))
 
 
 def generate(spec: Any, state: Any, num: int, seed: int,
@@ -110,6 +110,7 @@ def fixed_latents(spec: Any, config: ml_collections.ConfigDict, state: Any):
 def picture_samples(spec: Any, config: ml_collections.ConfigDict,
                     state: Any) -> np.ndarray:
   """The samples of a training picture (``fixed_latents``)."""
+  state = on_device(spec, state)
   z, labels = fixed_latents(spec, config, state)
   return np.asarray(generate_fn(spec)(state, z, labels))
 
@@ -122,6 +123,7 @@ def per_class(spec: Any, state: Any, per_class_num: int,
     raise ValueError('per-class samples need a conditional model '
                      '(config.model.num_classes > 0).')
   labels = visualize.class_labels(spec.num_classes, per_class_num)
+  state = on_device(spec, state)
   key = jax.random.fold_in(jax.random.PRNGKey(seed), CLASS_PICTURE_KEY)
   z = truncation.latents(spec, state, key, labels.size, labels)
   return np.asarray(generate_fn(spec)(state, z, labels)), labels

@@ -72,6 +72,9 @@ class GAN:
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
   ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
+  ema_start: int = 0  # the EMA copies G until this step
+  ema_standing_stats: int = 0  # batches of standing BN statistics (EMA G)
+  batch_size: int = 0  # the global batch (standing statistics use it)
   jacobian_truncation: float = 0.0  # > 0: fraction of latents rejected
   # at sampling time, those where ||dG/dz|| is largest (ganjax.truncation)
   family: str = 'gan'  # ganjax.families
@@ -195,6 +198,9 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       g_steps=config.train.g_steps,
       update_scheme=config.train.update_scheme,
       ema_decay=m.ema_decay,
+      ema_start=m.ema_start,
+      ema_standing_stats=m.ema_standing_stats,
+      batch_size=config.train.batch_size,
       jacobian_truncation=m.jacobian_truncation,
   )
 

@@ -362,9 +362,13 @@ def train_step(gan: GAN, state: GANState,
 
 def _finish_step(gan: GAN, state: GANState,
                  metrics: Metrics) -> tuple[GANState, Metrics]:
-  """G's EMA, the step count and the metrics' mean over devices."""
+  """G's EMA (from ``gan.ema_start`` on; ``state.step`` is the step just
+  taken, counted from 0), the step count and the metrics' mean over
+  devices."""
   if gan.ema_decay:
     decay = gan.ema_decay
+    if gan.ema_start:  # Before ema_start the EMA is G itself.
+      decay = jnp.where(state.step < gan.ema_start, 0.0, decay)
     state = state.replace(g_ema_params=jax.tree.map(
         lambda e, p: decay * e + (1.0 - decay) * p, state.g_ema_params,
         state.g_params))

@@ -462,3 +462,55 @@ def test_every_new_loss_trains_a_toy_gan_and_moves_d_towards_the_data(loss):
   metrics = jax.device_get(metrics)
   assert all(np.isfinite(float(v)) for v in metrics.values())
   assert float(metrics['d_real']) > float(metrics['d_fake'])
+
+
+def test_ema_starts_at_ema_start():
+  config = config_lib.get_config('default')
+  config.model.ema_decay, config.model.ema_start = 0.9, 2
+  gan, state = train.build(config)
+  batch = {'x': jnp.ones((1, 16, 2)), 'label': jnp.zeros((1, 16), jnp.int32)}
+  step = jax.jit(lambda s, b: steps.train_step(gan, s, b))
+  leaves = jax.tree.leaves
+  for _ in range(2):  # Steps 0 and 1: the EMA is G itself.
+    state, _ = step(state, batch)
+    for e, p in zip(leaves(state.g_ema_params), leaves(state.g_params)):
+      np.testing.assert_array_equal(e, p)
+  new, _ = step(state, batch)  # Step 2: the first average.
+  for e, p0, p1 in zip(leaves(new.g_ema_params), leaves(state.g_params),
+                       leaves(new.g_params)):
+    np.testing.assert_allclose(e, 0.9 * p0 + 0.1 * p1, rtol=1e-6, atol=1e-7)
+
+
+def test_standing_statistics_are_the_ema_weights_batch_statistics():
+  """BigGAN's standing statistics: the mean of the EMA generator's own
+  batch statistics, not the online G's moving averages."""
+  from ganjax.families import gan as gan_family  # pylint: disable=g-import-not-at-top
+  config = config_lib.get_config('mnist_dcgan')
+  config.data.name, config.data.image_size = 'digits', 8
+  config.model.generator = dict(name='dcgan', features=(16, 8, 4),
+                                kernel_size=3)
+  config.model.ema_decay, config.model.ema_standing_stats = 0.5, 3
+  config.train.batch_size = 32
+  gan, state = train.build(config)
+  # EMA weights unlike G's, so their statistics differ from G's.
+  state = state.replace(g_ema_params=jax.tree.map(lambda p: p * 1.5,
+                                                  state.g_params))
+  got = gan_family.for_sampling(gan, state).g_batch_stats
+  # By hand: each batch's statistics, from BatchNorm started at zero with
+  # the momentum the layers use (0.99): moving = 0.01 * batch statistics.
+  keys = jax.random.split(jax.random.PRNGKey(gan_family.STANDING_KEY), 3)
+  zero = jax.tree.map(jnp.zeros_like, state.g_batch_stats)
+  per_batch = []
+  for k in keys:
+    z_key, _, drop_key = jax.random.split(k, 3)
+    z = gan.sample_latent(z_key, 32)
+    _, upd = gan.generator.apply(
+        {'params': state.g_ema_params, 'batch_stats': zero}, z, train=True,
+        mutable=['batch_stats'], rngs={'dropout': drop_key})
+    per_batch.append(jax.tree.map(lambda x: x / 0.01, upd['batch_stats']))
+  want = jax.tree.map(lambda *x: np.mean(x, axis=0), *per_batch)
+  for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+    np.testing.assert_allclose(a, b, rtol=2e-3, atol=2e-4)
+  online = jax.tree.leaves(state.g_batch_stats)
+  assert not all(np.allclose(a, b) for a, b in zip(jax.tree.leaves(got),
+                                                    online))

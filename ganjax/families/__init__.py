@@ -32,8 +32,9 @@ The contract (conventions of ``ganjax.steps``):
 * ``networks(spec, state) -> {name: (module, variables)}``: each named
   network's module and its ``{'params', 'batch_stats'}`` (the parameter
   overview in the log).
-* ``for_sampling(state) -> state``: the state without what sampling does
-  not read (optimizer states), put on the device once per evaluation.
+* ``for_sampling(spec, state) -> state``: what sampling reads (no
+  optimizer states; the GAN's EMA with its standing BatchNorm statistics),
+  put on the device once per draw.
 * ``discriminate(spec, state, x, labels) -> values`` or None: the
   adversary's readout (probabilities, or critic values) in inference mode;
   evaluators that need one (``equilibrium``) apply only when it is there.
@@ -67,7 +68,7 @@ class Family:
   train_step: Callable[[Any, PyTree, dict], tuple[PyTree, dict]]
   generate: Callable[..., Any]
   networks: Callable[[Any, PyTree], dict[str, tuple[Any, dict]]]
-  for_sampling: Callable[[PyTree], PyTree]
+  for_sampling: Callable[[Any, PyTree], PyTree]
   check_config: Callable[[ml_collections.ConfigDict], None]
   discriminate: Callable[..., Any] | None = None
   batch_fields: tuple[str, ...] = ('x',)

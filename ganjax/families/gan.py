@@ -9,8 +9,14 @@ tells the engine where they are (``ganjax.families``).
 
 from __future__ import annotations
 
+import collections
+import functools
+import hashlib
+
 import jax
+import jax.numpy as jnp
 import ml_collections
+import numpy as np
 
 from ganjax import errors, losses, state as state_lib, steps
 from ganjax.state import GAN, GANState
@@ -41,8 +47,74 @@ def networks(gan: GAN, state: GANState) -> dict:
   }
 
 
-def for_sampling(state: GANState) -> GANState:
-  return state.replace(g_opt_state=(), d_opt_state=())
+def for_sampling(gan: GAN, state: GANState) -> GANState:
+  """The state sampling reads: no optimizer states, and with an EMA of a
+  BatchNorm generator, the EMA weights' standing statistics
+  (``standing_statistics``) in place of the online G's."""
+  state = state.replace(g_opt_state=(), d_opt_state=())
+  if gan.ema_decay and gan.ema_standing_stats and state.g_batch_stats:
+    state = state.replace(g_batch_stats=standing_statistics(gan, state))
+  return state
+
+
+STANDING_KEY = 0x57A7D
+_STANDING: collections.OrderedDict = collections.OrderedDict()
+
+
+def standing_statistics(gan: GAN, state: GANState) -> dict:
+  """BatchNorm statistics for G's EMA weights (BigGAN's "standing
+  statistics"): the mean over ``gan.ema_standing_stats`` batches of
+  ``gan.batch_size`` latents (fixed key) of the batch statistics the EMA
+  weights produce in train mode. The moving statistics of the online G
+  belong to other weights, and sampling the EMA with them is off.
+
+  Kept for the last few states (a picture and the evaluators of one
+  checkpoint compute them once).
+  """
+  digest = hashlib.sha1()
+  for leaf in jax.tree.leaves((state.g_ema_params, state.g_batch_stats)):
+    digest.update(np.asarray(leaf).tobytes())
+  key = (id(gan), digest.hexdigest())
+  if key not in _STANDING:
+    _STANDING[key] = jax.device_get(_standing(gan, state.g_ema_params,
+                                              state.g_batch_stats))
+    if len(_STANDING) > 4:
+      _STANDING.popitem(last=False)
+  return _STANDING[key]
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _standing(gan: GAN, params, stats):
+  def batch_stats(moving, key):
+    """The moving statistics after one train-mode batch from ``moving``
+    (``momentum * moving + (1 - momentum) * batch statistics``)."""
+    z_key, y_key, drop_key = jax.random.split(key, 3)
+    z = gan.sample_latent(z_key, gan.batch_size)
+    kwargs = {}
+    if gan.num_classes:
+      kwargs['labels'] = jax.random.randint(y_key, (gan.batch_size,), 0,
+                                            gan.num_classes)
+    run = lambda m: gan.generator.apply(
+        {'params': params, 'batch_stats': m}, z, train=True,
+        mutable=['batch_stats'], rngs={'dropout': drop_key},
+        **kwargs)[1]['batch_stats']
+    if gan.axis_name is not None:  # BatchNorm's collectives need the axis.
+      return jax.tree.map(lambda x: x[0], jax.vmap(
+          run, axis_name=gan.axis_name)(jax.tree.map(lambda x: x[None],
+                                                     moving)))
+    return run(moving)
+
+  keys = jax.random.split(jax.random.PRNGKey(STANDING_KEY),
+                          gan.ema_standing_stats)
+  # The update is linear in the moving statistics: the momentum of every
+  # element is what a shift of 1 in them moves the result by.
+  first = batch_stats(stats, keys[0])
+  momentum = jax.tree.map(jnp.subtract, batch_stats(
+      jax.tree.map(lambda x: x + 1.0, stats), keys[0]), first)
+  after = jax.lax.map(lambda k: batch_stats(stats, k), keys)
+  return jax.tree.map(
+      lambda a, m0, m: (jnp.mean(a, axis=0) - m * m0) / (1.0 - m),
+      after, stats, momentum)
 
 
 def discriminate(gan: GAN, state: GANState, x: jax.Array,

@@ -73,6 +73,7 @@ class VAE:
 _UNUSED = ('loss.gp_weight', 'loss.r1_weight', 'loss.top_k_fraction',
            'loss.top_k_decay', 'train.n_critic', 'train.g_steps',
            'train.update_scheme', 'model.num_classes', 'model.ema_decay',
+           'model.ema_start', 'model.ema_standing_stats',
            'model.latent_dist', 'model.jacobian_truncation', 'optim.d')
 
 
@@ -221,7 +222,8 @@ def networks(vae: VAE, state: VAEState) -> dict:
                                     ('decoder', vae.decoder, state.decoder))}
 
 
-def for_sampling(state: VAEState) -> VAEState:
+def for_sampling(vae: VAE, state: VAEState) -> VAEState:
+  del vae
   return state.replace(encoder=state.encoder.replace(opt_state=()),
                        decoder=state.decoder.replace(opt_state=()))
 
