@@ -75,8 +75,9 @@ For the training step (the integrator's notes):
 
 * the same policy (or pipeline and ``p``) is applied to the real and the
   fake batch in every D call (the loss, and the gradient penalty's and
-  R1's critic calls, which score augmented images too, as in the
-  references) and to G's samples in G's step, with independent draws for
+  R1's critic calls, which score augmented images too: stylegan2-ada's R1
+  is the gradient w.r.t. the real image before augmentation, through the
+  augmentation) and to G's samples in G's step, with independent draws for
   the real and the fake batch (the references call the augmentation once
   per batch);
 * keys: a key of its own for every augmentation call (split from the
