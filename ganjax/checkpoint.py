@@ -82,6 +82,19 @@ def describe_mismatch(saved: dict, expected: dict) -> str | None:
   return None
 
 
+# Top-level state fields that are empty unless an option is on (the GAN's
+# ``augment``, ADA's p): left out of the checkpoint when empty, so that
+# checkpoints written before the field existed restore as they are.
+OPTIONAL = ('augment',)
+
+
+def _saved_tree(state) -> dict:
+  """The state dict that is saved: ``state`` without empty OPTIONAL
+  fields."""
+  tree = flax.serialization.to_state_dict(state)
+  return {k: v for k, v in tree.items() if not (k in OPTIONAL and not v)}
+
+
 def digest(state: GANState) -> str:
   """SHA-256 over every array of ``state`` (path, dtype, shape and bytes)."""
   h = hashlib.sha256()
@@ -161,7 +174,7 @@ class Checkpoints:
     if step in self.manager.all_steps():
       return False
     self.manager.save(step, args=ocp.args.StandardSave(
-        flax.serialization.to_state_dict(state)),
+        _saved_tree(state)),
                       custom_metadata={'sha256': digest(state)})
     logging.info('Saving checkpoint of step %d to %s.', step, self.directory)
     return True
@@ -173,8 +186,8 @@ class Checkpoints:
     tree = getattr(metadata, 'tree', metadata)
     if tree is None:
       raise ValueError(f'no metadata in {self.path(step)}')
-    mismatch = describe_mismatch(
-        _shapes(tree), _shapes(flax.serialization.to_state_dict(template)))
+    mismatch = describe_mismatch(_shapes(tree),
+                                 _shapes(_saved_tree(template)))
     if mismatch:
       raise errors.CheckpointError(
           f'the checkpoint {self.path(step)} does not fit this config: '
@@ -188,9 +201,12 @@ class Checkpoints:
     if step is None:
       raise errors.CheckpointError(f'no checkpoint in {self.directory}.')
     self.check_compatible(template, step)
-    target = flax.serialization.to_state_dict(template)
+    target = _saved_tree(template)
     restored = self.manager.restore(step,
                                     args=ocp.args.StandardRestore(target))
+    full = flax.serialization.to_state_dict(template)
+    restored = {**{k: full[k] for k in OPTIONAL if k in full and
+                   k not in restored}, **restored}
     state = flax.serialization.from_state_dict(template, restored)
     expected = (self.manager.metadata(step).custom_metadata or {}).get(
         'sha256')

@@ -66,6 +66,15 @@ Fields (defaults in brackets):
   generated samples D scores highest, a fraction ``max(top_k_fraction,
   top_k_decay ** step)`` of the global batch (their nu and gamma; their
   gamma is per epoch, this one per train step).
+* ``augment.*``: differentiable augmentation of every image D sees, real
+  and generated, in D's and G's steps (``ganjax.augment``; images only):
+  ``augment.policy`` ['']: DiffAugment (Zhao et al. 2020), e.g.
+  ``'color,translation,cutout'``; ``augment.ada`` ['']: ADA (Karras et al.
+  2020), the pipeline of transforms applied with probability p, e.g.
+  ``'blit,color'``; p starts at 0, lives in the state and moves every
+  ``augment.ada_interval`` [4] D updates by ``batch * interval /
+  augment.ada_speed_images`` [500,000] towards ``E[sign(D(x_real))] =
+  augment.ada_target`` [0.6]. One of the two at a time.
 * ``optim.g`` / ``optim.d``: ``{name: adam|sgd|rmsprop, learning_rate, b1,
   b2, eps, momentum, schedule, final_lr_fraction, decay_start}``.
   ``schedule`` ['constant']: the learning rate over the run: ``'constant'``,
@@ -119,7 +128,8 @@ import os
 
 import ml_collections
 
-from ganjax import errors
+from ganjax import augment, errors
+from ganjax.data import toy
 
 # The learning-rate schedules of ``optim.g.schedule`` / ``optim.d.schedule``
 # (built by ``ganjax.state.learning_rate_schedule``).
@@ -174,6 +184,13 @@ def base_config() -> ml_collections.ConfigDict:
   c.loss.r1_weight = 0.0
   c.loss.top_k_fraction = 1.0
   c.loss.top_k_decay = 0.999
+
+  c.augment = ml_collections.ConfigDict()
+  c.augment.policy = ''
+  c.augment.ada = ''
+  c.augment.ada_target = 0.6
+  c.augment.ada_speed_images = 500_000
+  c.augment.ada_interval = 4
 
   c.optim = ml_collections.ConfigDict()
   for net in ('g', 'd'):
@@ -333,6 +350,26 @@ def validate(config: ml_collections.ConfigDict) -> None:
     value = config.model[field]
     if not _is_int(value) or value < 0:
       _fail(f'model.{field}', value, 'use an integer >= 0')
+  a = config.augment
+  if a.policy and a.ada:
+    _fail('augment.ada', a.ada, 'use DiffAugment (augment.policy) or ADA '
+          "(augment.ada), not both; set the other to ''")
+  if (a.policy or a.ada) and not _is_image_name(config.data.name):
+    _fail('augment.policy' if a.policy else 'augment.ada',
+          a.policy or a.ada, 'augmentation is for images; '
+          f'{config.data.name!r} is not an image dataset')
+  for field, known in (('policy', augment.DIFF_AUGMENT_POLICIES),
+                       ('ada', augment.ADA_PIPELINES)):
+    names = [n.strip() for n in a[field].split(',') if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+      _fail(f'augment.{field}', a[field], f'{unknown[0]!r} is not one of '
+            f'{list(known)} (comma-separated)')
+  if not 0.0 < a.ada_target < 1.0:
+    _fail('augment.ada_target', a.ada_target, 'use a value in (0, 1)')
+  for field in ('ada_speed_images', 'ada_interval'):
+    if not _is_int(a[field]) or a[field] < 1:
+      _fail(f'augment.{field}', a[field], 'use a positive integer')
   if not 0.0 <= config.model.ema_decay < 1.0:
     _fail('model.ema_decay', config.model.ema_decay, 'use 0 (off) or a '
           'value in (0, 1), e.g. 0.999')
@@ -353,6 +390,11 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _fail('data.value_range', tuple(config.data.value_range),
           f'a generator with a {out} output produces {expected}; set '
           f'config.data.value_range={expected}')
+
+
+def _is_image_name(name: str) -> bool:
+  """Whether ``data.name`` is not one of the toy distributions."""
+  return name not in toy.TOY
 
 
 def config_path(name: str) -> str:

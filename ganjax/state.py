@@ -39,6 +39,9 @@ class GANState:
   g_opt_state: PyTree
   d_opt_state: PyTree
   rng: jax.Array
+  # ADA's {'p', 'signs', 'count'} when config.augment.ada is set, else {}
+  # (an empty field is not saved: older checkpoints restore as they are).
+  augment: PyTree = flax.struct.field(default_factory=dict)
 
 
 @flax.struct.dataclass
@@ -75,6 +78,11 @@ class GAN:
   ema_start: int = 0  # the EMA copies G until this step
   ema_standing_stats: int = 0  # batches of standing BN statistics (EMA G)
   batch_size: int = 0  # the global batch (standing statistics use it)
+  augment_policy: str = ''  # DiffAugment policy of D's inputs ('' = off)
+  ada_pipeline: str = ''  # ADA's transforms ('' = off)
+  ada_target: float = 0.6
+  ada_speed_images: int = 500_000
+  ada_interval: int = 4
   jacobian_truncation: float = 0.0  # > 0: fraction of latents rejected
   # at sampling time, those where ||dG/dz|| is largest (ganjax.truncation)
   family: str = 'gan'  # ganjax.families
@@ -201,6 +209,11 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       ema_start=m.ema_start,
       ema_standing_stats=m.ema_standing_stats,
       batch_size=config.train.batch_size,
+      augment_policy=config.augment.policy,
+      ada_pipeline=config.augment.ada,
+      ada_target=config.augment.ada_target,
+      ada_speed_images=config.augment.ada_speed_images,
+      ada_interval=config.augment.ada_interval,
       jacobian_truncation=m.jacobian_truncation,
   )
 
@@ -233,6 +246,10 @@ def _create_state(gan: GAN, seed) -> GANState:
       g_opt_state=gan.g_tx.init(g_params),
       d_opt_state=gan.d_tx.init(d_params),
       rng=run_key,
+      augment=({'p': jnp.zeros((), jnp.float32),
+                'signs': jnp.zeros((), jnp.float32),
+                'count': jnp.zeros((), jnp.int32)}
+               if gan.ada_pipeline else {}),
   )
 
 

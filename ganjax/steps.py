@@ -25,10 +25,14 @@ import jax.numpy as jnp
 import optax
 from jax import lax
 
-from ganjax import losses
+from ganjax import augment, losses
 from ganjax.state import GAN, GANState
 
 Metrics = dict[str, jax.Array]
+
+# Salt of the augmentation keys (``fold_in(key, AUGMENT_SALT)``): a draw of
+# its own, so a run without augmentation draws exactly what it did before.
+AUGMENT_SALT = 0xA06
 
 # Up to this many critic updates are traced one after another (unrolled);
 # more run in a lax.scan (compile time stays bounded).
@@ -80,6 +84,49 @@ def _fake_labels(gan: GAN, key: jax.Array, local: int) -> jax.Array | None:
       k, (n,), 0, gan.num_classes))
 
 
+def _views(gan: GAN, state: GANState, key: jax.Array):
+  """D's views of the real and of the generated images of one update:
+  DiffAugment (``gan.augment_policy``) or ADA (``gan.ada_pipeline``, p from
+  the state), each side with its own draw (for the global batch, sliced
+  per device), or the identity. A view applied twice (D's pass and a
+  penalty's critic) makes the same draw."""
+  if not (gan.augment_policy or gan.ada_pipeline):
+    return (lambda x: x), (lambda x: x)
+  keys = jax.random.split(jax.random.fold_in(key, AUGMENT_SALT))
+  if gan.augment_policy:
+    view = lambda k: lambda x: augment.diff_augment(
+        k, x, gan.augment_policy, gan.axis_name)
+  else:
+    view = lambda k: lambda x: augment.ada_augment(
+        k, x, state.augment['p'], gan.ada_pipeline, gan.axis_name)
+  return view(keys[0]), view(keys[1])
+
+
+def _ada_sign(gan: GAN, real_logits: jax.Array) -> dict:
+  """ADA's statistic of one D update: the mean of sign(D(x_real)) over the
+  global batch."""
+  if not gan.ada_pipeline:
+    return {}
+  return {'ada_sign': pmean(jnp.mean(jnp.sign(real_logits)), gan.axis_name)}
+
+
+def _ada_adjust(gan: GAN, state: GANState, signs: jax.Array,
+                updates: int) -> GANState:
+  """Adds ``updates`` D updates' signs (summed) to ADA's running sum and
+  moves p once ``gan.ada_interval`` updates are counted (stylegan2-ada)."""
+  a = state.augment
+  total, count = a['signs'] + signs, a['count'] + updates
+  ready = count >= gan.ada_interval
+  moved = augment.ada_update(
+      a['p'], total / jnp.maximum(count, 1), batch=gan.batch_size,
+      interval=count, target=gan.ada_target,
+      speed_images=gan.ada_speed_images)
+  return state.replace(augment={
+      'p': jnp.where(ready, moved, a['p']),
+      'signs': jnp.where(ready, 0.0, total),
+      'count': jnp.where(ready, 0, count)})
+
+
 def _readout(gan: GAN, logits: jax.Array) -> jax.Array:
   """Mean D(x) as a probability, or the mean critic value for WGAN."""
   if gan.loss.probabilities:
@@ -99,10 +146,13 @@ def generate(gan: GAN, state: GANState, z: jax.Array,
 def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
                  fake: jax.Array, real_y, real_logits: jax.Array,
                  fake_logits: jax.Array, eps_key: jax.Array,
-                 k_real: jax.Array, k_gp: jax.Array):
+                 k_real: jax.Array, k_gp: jax.Array,
+                 view=lambda x: x):
   """D's loss on its real and fake logits plus its penalties (gradient
   penalty on interpolates towards ``fake``, which must carry no gradient
-  to G; R1 on ``real``), and D's readouts."""
+  to G; R1 on ``real``), and D's readouts. With augmentation the
+  penalties' critic sees its inputs through ``view``, the real batch's
+  draw: R1 is taken w.r.t. the image before augmentation (stylegan2-ada)."""
   loss = gan.loss.discriminator(real_logits, fake_logits, gan.axis_name)
   penalty = jnp.zeros((), loss.dtype)
   if gan.gp_weight > 0:
@@ -110,14 +160,14 @@ def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
                 lambda k, n: jax.random.uniform(k, (n,)))
     x_hat = losses.interpolate(real, fake, eps)
     # A conditional critic scores the interpolates under the real labels.
-    critic = lambda x: _apply(gan.discriminator, d_params, stats, x, k_gp,
-                              real_y)[0]
+    critic = lambda x: _apply(gan.discriminator, d_params, stats, view(x),
+                              k_gp, real_y)[0]
     penalty = losses.gradient_penalty(critic, x_hat)
     loss = loss + gan.gp_weight * penalty
   aux = {'d_real': _readout(gan, real_logits),
          'd_fake': _readout(gan, fake_logits), 'gp': penalty}
   if gan.r1_weight:
-    critic = lambda x: _apply(gan.discriminator, d_params, stats, x,
+    critic = lambda x: _apply(gan.discriminator, d_params, stats, view(x),
                               k_real, real_y)[0]
     aux['r1'] = losses.r1_penalty(critic, real)
     loss = loss + 0.5 * gan.r1_weight * aux['r1']
@@ -147,15 +197,18 @@ def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
   fake, _ = _apply(gan.generator, state.g_params, state.g_batch_stats, z,
                    k_gen, fake_y)
   fake = lax.stop_gradient(fake)
+  view_real, view_fake = _views(gan, state, key)
 
   def loss_fn(d_params):
     real_logits, stats = _apply(gan.discriminator, d_params,
-                                state.d_batch_stats, real, k_real, real_y)
-    fake_logits, stats = _apply(gan.discriminator, d_params, stats, fake,
-                                k_fake, fake_y)
+                                state.d_batch_stats, view_real(real), k_real,
+                                real_y)
+    fake_logits, stats = _apply(gan.discriminator, d_params, stats,
+                                view_fake(fake), k_fake, fake_y)
     loss, aux = _d_objective(gan, d_params, stats, real, fake, real_y,
-                             real_logits, fake_logits, eps_key, k_real, k_gp)
-    return loss, (stats, aux)
+                             real_logits, fake_logits, eps_key, k_real, k_gp,
+                             view_real)
+    return loss, (stats, {**aux, **_ada_sign(gan, real_logits)})
 
   (loss, (stats, aux)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.d_params)
@@ -176,6 +229,7 @@ def g_step(gan: GAN, state: GANState, key: jax.Array, local: int,
   z_key, y_key, drop_key = jax.random.split(key, 3)
   z = draw_global(gan, z_key, local, gan.sample_latent)
   fake_y = _fake_labels(gan, y_key, local)
+  view_real, view_fake = _views(gan, state, key)
   if gan.loss.relativistic:
     k_gen, k_disc, k_real = jax.random.split(_device_key(gan, drop_key), 3)
     real_y = labels if gan.num_classes else None
@@ -183,7 +237,8 @@ def g_step(gan: GAN, state: GANState, key: jax.Array, local: int,
     # gradient (its batch statistics are not kept, as in D's other calls
     # of the G step).
     real_logits, _ = _apply(gan.discriminator, state.d_params,
-                            state.d_batch_stats, real, k_real, real_y)
+                            state.d_batch_stats, view_real(real), k_real,
+                            real_y)
   else:
     k_gen, k_disc = jax.random.split(_device_key(gan, drop_key))
     real_logits = None
@@ -192,7 +247,8 @@ def g_step(gan: GAN, state: GANState, key: jax.Array, local: int,
     fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
                            k_gen, fake_y)
     fake_logits, _ = _apply(gan.discriminator, state.d_params,
-                            state.d_batch_stats, fake, k_disc, fake_y)
+                            state.d_batch_stats, view_fake(fake), k_disc,
+                            fake_y)
     if gan.top_k_fraction >= 1.0:
       return gan.loss.generator(fake_logits, real_logits,
                                 gan.axis_name), g_stats
@@ -233,16 +289,20 @@ def simultaneous_step(gan: GAN, state: GANState, real: jax.Array,
   z, real_y, fake_y, eps_key, (k_gen, k_real, k_fake, k_gp) = _d_inputs(
       gan, real, labels, key)
 
+  view_real, view_fake = _views(gan, state, key)
+
   def losses_fn(g_params, d_params):
     fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
                            k_gen, fake_y)
     real_logits, stats = _apply(gan.discriminator, d_params,
-                                state.d_batch_stats, real, k_real, real_y)
-    fake_logits, stats = _apply(gan.discriminator, d_params, stats, fake,
-                                k_fake, fake_y)
+                                state.d_batch_stats, view_real(real), k_real,
+                                real_y)
+    fake_logits, stats = _apply(gan.discriminator, d_params, stats,
+                                view_fake(fake), k_fake, fake_y)
     d_loss, aux = _d_objective(gan, d_params, stats, real,
                                lax.stop_gradient(fake), real_y, real_logits,
-                               fake_logits, eps_key, k_real, k_gp)
+                               fake_logits, eps_key, k_real, k_gp, view_real)
+    aux = {**aux, **_ada_sign(gan, real_logits)}
     if gan.top_k_fraction >= 1.0:
       g_loss = gan.loss.generator(fake_logits, real_logits, gan.axis_name)
     else:
@@ -328,6 +388,8 @@ def train_step(gan: GAN, state: GANState,
   if gan.update_scheme == 'simultaneous':
     state, metrics = simultaneous_step(gan, state, batch['x'][0],
                                        batch['label'][0], d_keys[0])
+    if gan.ada_pipeline:
+      state = _ada_adjust(gan, state, metrics['ada_sign'], 1)
     return _finish_step(gan, state, metrics)
   if gan.n_critic <= UNROLL_CRITIC:
     # Straight-line code: under XLA:CPU the convolutions of a loop body
@@ -346,6 +408,9 @@ def train_step(gan: GAN, state: GANState,
 
     state, d_metrics = lax.scan(body, state,
                                 (batch['x'], batch['label'], d_keys))
+  if gan.ada_pipeline:
+    state = _ada_adjust(gan, state, jnp.sum(d_metrics['ada_sign']),
+                        gan.n_critic)
   d_metrics = jax.tree.map(jnp.mean, d_metrics)
   # A relativistic G loss scores the step's last real batch too.
   real = batch['x'][-1] if gan.loss.relativistic else None
@@ -373,4 +438,6 @@ def _finish_step(gan: GAN, state: GANState,
         lambda e, p: decay * e + (1.0 - decay) * p, state.g_ema_params,
         state.g_params))
   state = state.replace(step=state.step + 1)
+  if gan.ada_pipeline:
+    metrics = {**metrics, 'ada_p': state.augment['p']}
   return state, pmean(metrics, gan.axis_name)

@@ -74,7 +74,8 @@ _UNUSED = ('loss.gp_weight', 'loss.r1_weight', 'loss.top_k_fraction',
            'loss.top_k_decay', 'train.n_critic', 'train.g_steps',
            'train.update_scheme', 'model.num_classes', 'model.ema_decay',
            'model.ema_start', 'model.ema_standing_stats',
-           'model.latent_dist', 'model.jacobian_truncation', 'optim.d')
+           'model.latent_dist', 'model.jacobian_truncation', 'optim.d',
+           'augment')
 
 
 def _field(config, dotted: str):
