@@ -1,7 +1,9 @@
 """Shared test fixtures."""
 
 import os
+import shutil
 import sys
+import tempfile
 from unittest import mock
 
 import pytest
@@ -9,6 +11,61 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
   sys.path.insert(0, ROOT)
+
+# One persistent XLA compilation cache for the whole test run: the xdist
+# workers and every subprocess a test starts (launch.py, multi-process and
+# forced-device-count runs) inherit it through the environment, so a
+# program compiled once (the default config's step, built afresh by most
+# loop tests) is read back instead of compiled again. The cache stores the
+# compiled executable, keyed by the program, the XLA flags and the devices:
+# a hit runs the same machine code, so no number changes (the bitwise pins
+# of tests/test_regression.py check it). The folder is fresh per run and
+# removed at its end; a JAX_COMPILATION_CACHE_DIR set by the user is used
+# as it is and kept.
+_CACHE_ENV = {
+    # Cache every program, however quick to compile (default: >= 1 s).
+    'JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS': '0',
+    'JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES': '0',
+}
+_CACHE_TYPES = {'JAX_COMPILATION_CACHE_DIR': str,
+                'JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS': float,
+                'JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES': int,
+                'JAX_COMPILATION_CACHE_MAX_SIZE': int}
+try:
+  import filelock  # pylint: disable=g-import-not-at-top,unused-import
+  # A size limit makes JAX lock the folder around each read and write, so
+  # no process reads an entry another is still writing (without the lock
+  # such a read fails to decompress and JAX compiles instead).
+  _CACHE_ENV['JAX_COMPILATION_CACHE_MAX_SIZE'] = str(8 << 30)
+except ImportError:
+  pass
+
+
+def pytest_configure(config):
+  if hasattr(config, 'workerinput'):  # An xdist worker: inherits the env.
+    return
+  config._ganjax_env = {k: os.environ.get(k) for k in
+                        ['JAX_COMPILATION_CACHE_DIR', *_CACHE_ENV]}
+  if not os.environ.get('JAX_COMPILATION_CACHE_DIR'):
+    config._ganjax_jax_cache = tempfile.mkdtemp(prefix='ganjax-jax-cache-')
+    os.environ['JAX_COMPILATION_CACHE_DIR'] = config._ganjax_jax_cache
+  for key, value in _CACHE_ENV.items():
+    os.environ.setdefault(key, value)
+  if 'jax' in sys.modules:  # Imported already: the env is read on import.
+    import jax  # pylint: disable=g-import-not-at-top
+    for key in ['JAX_COMPILATION_CACHE_DIR', *_CACHE_ENV]:
+      jax.config.update(key.lower(), _CACHE_TYPES[key](os.environ[key]))
+
+
+def pytest_unconfigure(config):
+  for key, value in getattr(config, '_ganjax_env', {}).items():
+    if value is None:
+      os.environ.pop(key, None)
+    else:
+      os.environ[key] = value
+  path = getattr(config, '_ganjax_jax_cache', None)
+  if path:
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
