@@ -3,7 +3,7 @@ r"""Class-conditional DCGAN on MNIST: label embedding in G, projection D.
   python launch.py --config=configs/mnist_conditional_dcgan.py --workdir=runs/mnist_conditional_dcgan
 
 Seeds 001 (conditioning "both the discriminator and generator on side
-information") and 003 ("Conditional GAN"). The base is the TensorFlow
+information") and 003 ("Conditional GAN"; ``seeds/001``, ``seeds/003``). The base is the TensorFlow
 tutorial DCGAN (``configs/mnist_dcgan.py``), whose training this keeps:
 non-saturating loss, Adam 1e-4, batch 256, 50 epochs = 11,720 steps.
 
