@@ -19,6 +19,19 @@ discriminator dict wins).
 ``nn.ConvTranspose`` / ``nn.Conv`` in forms XLA compiles better
 (``ganjax.models.layers``; same parameter names, so checkpoints move
 between the settings); ``False`` selects the flax layers.
+
+Spectral normalization (Miyato et al. 2018): every discriminator has a
+field ``spectral_norm`` [False], set as
+``config.model.discriminator = dict(name=..., spectral_norm=True)``.
+It divides each dense, convolution (and projection embedding) kernel by its
+largest singular value (``layers.spectral``, i.e. ``flax.linen.SpectralNorm``).
+The trainable parameters are unchanged; the power-iteration vector ``u`` and
+``sigma`` of each kernel live in D's ``batch_stats`` (the state's
+``d_batch_stats``, so they are checkpointed and resumed). They advance in
+D's real and fake forward passes of D's update (train mode); the gradient
+penalty's and R1's critic calls and G's step run D in train mode but drop
+what they would store, and inference (``train=False``) uses the stored
+vectors without updating them.
 """
 
 from __future__ import annotations

@@ -63,15 +63,18 @@ def _embed_and_concat(z: jax.Array, labels: jax.Array | None,
   return jnp.concatenate([z, e.astype(z.dtype)], axis=-1)
 
 
-def _projection(h: jax.Array, labels: jax.Array | None,
-                num_classes: int) -> jax.Array:
-  """psi(h) + <embed(y), h>: [batch, features] -> [batch]."""
-  logit = jnp.squeeze(nn.Dense(1, kernel_init=layers.kernel_init,
-                               name='psi')(h), -1)
+def projection(h: jax.Array, labels: jax.Array | None, num_classes: int,
+                sn=lambda layer: layer) -> jax.Array:
+  """psi(h) + <embed(y), h>: [batch, features] -> [batch]. ``sn`` wraps
+  each layer (spectral normalization: psi and the embedding matrix, as
+  SNGAN's projection discriminator normalizes both)."""
+  logit = jnp.squeeze(sn(nn.Dense(1, kernel_init=layers.kernel_init,
+                                  name='psi'))(h), -1)
   if labels is None:
     return logit
-  embed = nn.Embed(num_classes, h.shape[-1], embedding_init=layers.kernel_init,
-                   name='label_projection')
+  embed = sn(nn.Embed(num_classes, h.shape[-1],
+                      embedding_init=layers.kernel_init,
+                      name='label_projection'))
   return logit + jnp.sum(embed(labels.astype(jnp.int32)) * h, axis=-1)
 
 
@@ -113,20 +116,22 @@ class ProjectionDCGANDiscriminator(nn.Module):
   activation: str = 'leaky_relu_0.3'
   dropout: float = 0.3
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
+  spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True,
                labels: jax.Array | None = None) -> jax.Array:
     _check_classes(self.num_classes, 'discriminator')
     act = layers.activation(self.activation)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     k = (self.kernel_size, self.kernel_size)
     for feat in self.features:
-      x = act(nn.Conv(feat, k, strides=(2, 2), padding='SAME',
-                      kernel_init=layers.kernel_init)(x))
+      x = act(sn(nn.Conv(feat, k, strides=(2, 2), padding='SAME',
+                         kernel_init=layers.kernel_init))(x))
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
     h = x.reshape((x.shape[0], -1))
-    return _projection(h, labels, self.num_classes)
+    return projection(h, labels, self.num_classes, sn)
 
 
 class ConditionalMLPGenerator(nn.Module):
@@ -164,15 +169,17 @@ class ProjectionMLPDiscriminator(nn.Module):
   activation: str = 'relu'
   dropout: float = 0.0
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
+  spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True,
                labels: jax.Array | None = None) -> jax.Array:
     _check_classes(self.num_classes, 'discriminator')
     act = layers.activation(self.activation)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     h = x.reshape((x.shape[0], -1))
     for width in self.hidden:
-      h = act(nn.Dense(width, kernel_init=layers.kernel_init)(h))
+      h = act(sn(nn.Dense(width, kernel_init=layers.kernel_init))(h))
       if self.dropout > 0:
         h = nn.Dropout(self.dropout, deterministic=not train)(h)
-    return _projection(h, labels, self.num_classes)
+    return projection(h, labels, self.num_classes, sn)

@@ -91,21 +91,23 @@ class DCGANDiscriminator(nn.Module):
   axis_name: str | None = None
   fast_conv: bool = True
   dtype: str | None = None  # compute dtype, e.g. 'bfloat16'; params float32
+  spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True) -> jax.Array:
     dtype = layers.compute_dtype(self.dtype,
                                  'config.model.discriminator.dtype')
     act = layers.activation(self.activation)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     k = (self.kernel_size, self.kernel_size)
     conv = layers.Conv if self.fast_conv else nn.Conv
     for index, feat in enumerate(self.features):
-      x = conv(feat, k, strides=(2, 2), padding='SAME',
-               kernel_init=layers.kernel_init, dtype=dtype,
-               name=f'Conv_{index}')(x)
+      x = sn(conv(feat, k, strides=(2, 2), padding='SAME',
+                  kernel_init=layers.kernel_init, dtype=dtype,
+                  name=f'Conv_{index}'))(x)
       x = act(x)
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
     x = x.reshape((x.shape[0], -1))
-    logits = nn.Dense(1, kernel_init=layers.kernel_init, dtype=dtype)(x)
+    logits = sn(nn.Dense(1, kernel_init=layers.kernel_init, dtype=dtype))(x)
     return jnp.squeeze(logits, -1).astype(jnp.float32)

@@ -70,6 +70,8 @@ class ConvPoolDiscriminator(nn.Module):
     dropout: rate of a Dropout after each block's activation (0: none).
     hidden: widths of the dense layers between Flatten and the logit.
     activation: of every conv and hidden dense layer.
+    spectral_norm: spectral normalization of every conv and dense layer
+      (``layers.spectral``; the presets below inherit it).
   """
   features: Sequence[int] = (64, 128)
   kernel_sizes: Sequence[int] = (5, 5)
@@ -80,6 +82,7 @@ class ConvPoolDiscriminator(nn.Module):
   hidden: Sequence[int] = ()
   activation: str = 'leaky_relu_0.3'
   axis_name: str | None = None
+  spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True) -> jax.Array:
@@ -92,10 +95,11 @@ class ConvPoolDiscriminator(nn.Module):
           f'{tuple(self.strides)} and batch_norm={tuple(self.batch_norm)} '
           'must have one entry per conv block.')
     act = layers.activation(self.activation)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     for feat, k, s, bn in zip(self.features, self.kernel_sizes, self.strides,
                               self.batch_norm):
-      x = nn.Conv(feat, (k, k), strides=(s, s), padding='SAME',
-                  kernel_init=layers.kernel_init)(x)
+      x = sn(nn.Conv(feat, (k, k), strides=(s, s), padding='SAME',
+                     kernel_init=layers.kernel_init))(x)
       x = act(x)
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
@@ -105,8 +109,8 @@ class ConvPoolDiscriminator(nn.Module):
         x = layers.batch_norm(train, self.axis_name)(x)
     x = x.reshape((x.shape[0], -1))
     for width in self.hidden:
-      x = act(nn.Dense(width, kernel_init=layers.kernel_init)(x))
-    return jnp.squeeze(nn.Dense(1, kernel_init=layers.kernel_init)(x), -1)
+      x = act(sn(nn.Dense(width, kernel_init=layers.kernel_init))(x))
+    return jnp.squeeze(sn(nn.Dense(1, kernel_init=layers.kernel_init))(x), -1)
 
 
 class KerasMNISTModifiedDiscriminator(ConvPoolDiscriminator):

@@ -38,15 +38,44 @@ def activation(name: str) -> Callable[[jax.Array], jax.Array]:
 
 
 def batch_norm(train: bool, axis_name: str | None, name: str | None = None,
-               dtype=None):
-  """BatchNorm with Keras' defaults (momentum 0.99, epsilon 1e-3).
+               dtype=None, momentum: float = 0.99, epsilon: float = 1e-3,
+               use_scale: bool = True, use_bias: bool = True):
+  """BatchNorm, by default with Keras' defaults (momentum 0.99, epsilon
+  1e-3; PyTorch's are ``momentum=0.9, epsilon=1e-5`` in flax's terms).
 
   Under ``jax.pmap`` ``axis_name`` is the device axis, so batch statistics
   are those of the global batch and the result equals one device.
   """
-  return nn.BatchNorm(use_running_average=not train, momentum=0.99,
-                      epsilon=1e-3, axis_name=axis_name if train else None,
-                      name=name)
+  return nn.BatchNorm(use_running_average=not train, momentum=momentum,
+                      epsilon=epsilon, axis_name=axis_name if train else None,
+                      use_scale=use_scale, use_bias=use_bias, name=name)
+
+
+def spectral(layer: nn.Module, enabled: bool, train: bool) -> Callable:
+  """``layer`` as a function of its inputs, spectrally normalized when
+  ``enabled`` (Miyato et al. 2018): its kernel is divided by its largest
+  singular value, estimated by one step of power iteration per call.
+
+  ``flax.linen.SpectralNorm`` as its authors intend: the layer keeps its
+  name and parameters (so the trainable parameters are those of the plain
+  layer); a ``SpectralNorm_<i>`` entry in the ``batch_stats`` collection
+  holds, per kernel, the power-iteration vector ``u`` and the last
+  ``sigma``. With ``train`` they are updated (the caller keeps them by
+  applying with ``mutable=['batch_stats']``, as for BatchNorm); otherwise
+  the stored ``u`` is used (one power step from it) and nothing is
+  updated. A convolution kernel [kh, kw, in, out] is normalized as the
+  matrix [kh*kw*in, out]. ``enabled=False`` returns ``layer`` itself: the
+  module and its variables are exactly those without this call.
+
+  One property of flax's wrapper: ``init`` stores the kernel already
+  divided by its first estimate of sigma (one power step from a random
+  ``u``), so the initial parameters differ from the plain layer's by that
+  factor (same shapes, same normalized function); PyTorch's
+  ``spectral_norm`` keeps the raw initial weights.
+  """
+  if not enabled:
+    return layer
+  return functools.partial(nn.SpectralNorm(layer), update_stats=train)
 
 
 # --------------------------------------------------------------------------

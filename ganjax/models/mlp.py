@@ -48,16 +48,19 @@ class MLPDiscriminator(nn.Module):
   dropout: float = 0.0
   axis_name: str | None = None
   dtype: str | None = None  # compute dtype, e.g. 'bfloat16'; params float32
+  spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True) -> jax.Array:
     dtype = layers.compute_dtype(self.dtype,
                                  'config.model.discriminator.dtype')
     act = layers.activation(self.activation)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     x = x.reshape((x.shape[0], -1))
     for width in self.hidden:
-      x = act(nn.Dense(width, kernel_init=layers.kernel_init, dtype=dtype)(x))
+      x = act(sn(nn.Dense(width, kernel_init=layers.kernel_init,
+                          dtype=dtype))(x))
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
-    logits = nn.Dense(1, kernel_init=layers.kernel_init, dtype=dtype)(x)
+    logits = sn(nn.Dense(1, kernel_init=layers.kernel_init, dtype=dtype))(x)
     return jnp.squeeze(logits, -1).astype(jnp.float32)

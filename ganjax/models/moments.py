@@ -51,11 +51,14 @@ class MomentsDiscriminator(nn.Module):
   hidden: Sequence[int] = (10, 10)
   activation: str = 'sigmoid'
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
+  # Normalizes the dense layers on the moments (not the moments map).
+  spectral_norm: bool = False
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True) -> jax.Array:
     act = layers.activation(self.activation)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     h = minibatch_moments(x)[None, :]  # [1, 4]
     for width in self.hidden:
-      h = act(nn.Dense(width, kernel_init=layers.kernel_init)(h))
-    return nn.Dense(1, kernel_init=layers.kernel_init)(h).reshape((1,))
+      h = act(sn(nn.Dense(width, kernel_init=layers.kernel_init))(h))
+    return sn(nn.Dense(1, kernel_init=layers.kernel_init))(h).reshape((1,))

@@ -82,21 +82,23 @@ class SlidesDCGANDiscriminator(nn.Module):
   dropout: float = 0.25
   output_dropout: bool = True
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
+  spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True) -> jax.Array:
     act = layers.activation(self.activation)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     drop = lambda x: (nn.Dropout(self.dropout, deterministic=not train)(x)
                       if self.dropout > 0 else x)
     k = (self.kernel_size, self.kernel_size)
     for feat in self.features:
-      x = nn.Conv(feat, k, strides=(2, 2), padding='SAME',
-                  kernel_init=layers.kernel_init)(x)
+      x = sn(nn.Conv(feat, k, strides=(2, 2), padding='SAME',
+                     kernel_init=layers.kernel_init))(x)
       x = drop(act(x))
     x = x.reshape((x.shape[0], -1))
     for width in self.hidden:
-      x = drop(act(nn.Dense(width, kernel_init=layers.kernel_init)(x)))
-    x = nn.Dense(1, kernel_init=layers.kernel_init)(x)
+      x = drop(act(sn(nn.Dense(width, kernel_init=layers.kernel_init))(x)))
+    x = sn(nn.Dense(1, kernel_init=layers.kernel_init))(x)
     if self.output_dropout:
       x = drop(x)
     return jnp.squeeze(x, -1)

@@ -75,16 +75,18 @@ class TFReportDiscriminator(nn.Module):
   hidden: Sequence[int] = (1024,)
   negative_slope: float = 0.01  # the report's Leaky ReLU: 0.01 x for x < 0
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
+  spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True) -> jax.Array:
     act = lambda v: nn.leaky_relu(v, self.negative_slope)
+    sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
     k = (self.kernel_size, self.kernel_size)
     for feat in self.features:
-      x = act(nn.Conv(feat, k, padding='SAME',
-                      kernel_init=layers.kernel_init)(x))
+      x = act(sn(nn.Conv(feat, k, padding='SAME',
+                         kernel_init=layers.kernel_init))(x))
       x = nn.max_pool(x, (2, 2), strides=(2, 2), padding='VALID')
     x = x.reshape((x.shape[0], -1))
     for width in self.hidden:
-      x = act(nn.Dense(width, kernel_init=layers.kernel_init)(x))
-    return jnp.squeeze(nn.Dense(1, kernel_init=layers.kernel_init)(x), -1)
+      x = act(sn(nn.Dense(width, kernel_init=layers.kernel_init))(x))
+    return jnp.squeeze(sn(nn.Dense(1, kernel_init=layers.kernel_init))(x), -1)
