@@ -29,6 +29,8 @@ DISCRIMINATORS = [
     ('moments', {}, (500, 1)),
     ('projection_mlp', {'num_classes': 8}, (4, 2)),
     ('projection_dcgan', {'num_classes': 10}, (4, 28, 28, 1)),
+    ('resnet_sngan32', {}, (4, 32, 32, 3)),
+    ('resnet_sngan32', {'num_classes': 10}, (4, 32, 32, 3)),
 ]
 
 
@@ -93,7 +95,8 @@ def test_trainable_parameters_are_unchanged_and_vectors_are_stats(
 
 
 @pytest.mark.parametrize('name,extra,shape', [
-    DISCRIMINATORS[1], DISCRIMINATORS[3], DISCRIMINATORS[11]])
+    DISCRIMINATORS[1], DISCRIMINATORS[3], DISCRIMINATORS[11],
+    DISCRIMINATORS[12]])
 def test_train_mode_updates_sigma_to_the_largest_singular_value(
     name, extra, shape):
   """(a) Power iteration in train mode: after repeated calls the stored
