@@ -2,6 +2,11 @@
 ``spectral_norm=True`` on every discriminator, ``flax.linen.SpectralNorm``
 with its power-iteration vectors in D's ``batch_stats``."""
 
+import json
+import os
+import subprocess
+import sys
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -13,7 +18,7 @@ from ganjax import config_lib, models, steps
 from ganjax import loop as train
 from ganjax.models import layers
 from ganjax.state import count_parameters
-from conftest import leaves_equal, tiny
+from conftest import ROOT, leaves_equal, tiny
 
 # Every discriminator: (registry name, extra fields, input shape).
 DISCRIMINATORS = [
@@ -29,6 +34,8 @@ DISCRIMINATORS = [
     ('moments', {}, (500, 1)),
     ('projection_mlp', {'num_classes': 8}, (4, 2)),
     ('projection_dcgan', {'num_classes': 10}, (4, 28, 28, 1)),
+    ('resnet_sngan32', {}, (4, 32, 32, 3)),
+    ('resnet_sngan32', {'num_classes': 10}, (4, 32, 32, 3)),
 ]
 
 
@@ -93,7 +100,8 @@ def test_trainable_parameters_are_unchanged_and_vectors_are_stats(
 
 
 @pytest.mark.parametrize('name,extra,shape', [
-    DISCRIMINATORS[1], DISCRIMINATORS[3], DISCRIMINATORS[11]])
+    DISCRIMINATORS[1], DISCRIMINATORS[3], DISCRIMINATORS[11],
+    DISCRIMINATORS[12]])
 def test_train_mode_updates_sigma_to_the_largest_singular_value(
     name, extra, shape):
   """(a) Power iteration in train mode: after repeated calls the stored
@@ -236,3 +244,47 @@ def test_ring8_trains_with_spectral_norm_and_checkpoints_the_vectors(
   config.train.steps = 52
   resumed = train.train_and_evaluate(config, workdir)
   assert int(resumed.step) == 52
+
+
+PMAP_SCRIPT = r'''
+import json, sys
+import jax, numpy as np
+from ganjax import config_lib, parallel, loop as train
+mode, out = sys.argv[1], sys.argv[2]
+config = config_lib.get_config('default')
+config.model.discriminator = dict(name='mlp', hidden=(32, 32),
+                                  spectral_norm=True)
+config.model.generator = dict(name='mlp', hidden=(32,))
+config.train.batch_size = 8
+config.train.n_critic = 2
+config.loss.gp_weight = 1.0
+gan, state = train.build(config, mode)
+step = parallel.compile_step(gan, mode)
+s = parallel.place_state(state, mode)
+rng = np.random.default_rng(0)
+for _ in range(3):
+  batch = {'x': rng.normal(size=(2, 8, 2)).astype(np.float32),
+           'label': np.zeros((2, 8), np.int32)}
+  s, _ = step(s, parallel.shard(batch, mode))
+host = parallel.host_state(s, mode)
+json.dump([np.asarray(x).tolist() for x in
+           jax.tree.leaves((host.d_batch_stats, host.d_params))],
+          open(out, 'w'))
+'''
+
+
+def test_pmap_on_two_devices_equals_jit(tmp_path):
+  """The vectors depend on D's parameters only, which every device holds
+  equal: under pmap they stay equal to one device's."""
+  got = {}
+  for mode, devices in (('jit', 1), ('pmap', 2)):
+    out = tmp_path / f'{mode}.json'
+    env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
+               XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
+    subprocess.run([sys.executable, '-c', PMAP_SCRIPT, mode, str(out)],
+                   check=True, env=env, cwd=ROOT, timeout=300)
+    got[mode] = json.loads(out.read_text())
+  assert len(got['jit']) == len(got['pmap']) > 0
+  for a, b in zip(got['jit'], got['pmap']):
+    np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-4,
+                               atol=1e-5)

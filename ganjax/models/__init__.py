@@ -21,8 +21,8 @@ discriminator dict wins).
 between the settings); ``False`` selects the flax layers.
 
 Spectral normalization (Miyato et al. 2018): every discriminator has a
-field ``spectral_norm`` [False], set as
-``config.model.discriminator = dict(name=..., spectral_norm=True)``.
+field ``spectral_norm`` [False; True for ``resnet_sngan32``, as in SNGAN],
+set as ``config.model.discriminator = dict(name=..., spectral_norm=True)``.
 It divides each dense, convolution (and projection embedding) kernel by its
 largest singular value (``layers.spectral``, i.e. ``flax.linen.SpectralNorm``).
 The trainable parameters are unchanged; the power-iteration vector ``u`` and
@@ -32,6 +32,10 @@ D's real and fake forward passes of D's update (train mode); the gradient
 penalty's and R1's critic calls and G's step run D in train mode but drop
 what they would store, and inference (``train=False``) uses the stored
 vectors without updating them.
+
+``resnet_sngan32`` (``ganjax.models.resnet``): the CIFAR-10 ResNet of SNGAN
+(torch-mimicry's widths), optionally class-conditional (conditional
+BatchNorm in G, projection in D) with ``num_classes``.
 """
 
 from __future__ import annotations
@@ -43,8 +47,8 @@ import flax.linen as nn
 
 from ganjax.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganjax.models.mlp import MLPDiscriminator, MLPGenerator
-from ganjax.models import (conditional, keras_report, moments, slides_dcgan,
-                           tf_report)
+from ganjax.models import (conditional, keras_report, moments, resnet,
+                           slides_dcgan, tf_report)
 from ganjax import errors
 
 GENERATORS: dict[str, type[nn.Module]] = {
@@ -56,6 +60,7 @@ GENERATORS: dict[str, type[nn.Module]] = {
     'slides_dcgan': slides_dcgan.SlidesDCGANGenerator,
     'conditional_dcgan': conditional.ConditionalDCGANGenerator,
     'conditional_mlp': conditional.ConditionalMLPGenerator,
+    'resnet_sngan32': resnet.ResNetGenerator,
 }
 DISCRIMINATORS: dict[str, type[nn.Module]] = {
     'mlp': MLPDiscriminator,
@@ -69,6 +74,7 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
     'keras_svhn_modified': keras_report.KerasSVHNModifiedDiscriminator,
     'projection_dcgan': conditional.ProjectionDCGANDiscriminator,
     'projection_mlp': conditional.ProjectionMLPDiscriminator,
+    'resnet_sngan32': resnet.ResNetDiscriminator,
 }
 # Former names (config version < 3; ``ganjax.workdir`` maps them in old
 # config.json files): a config that still uses one is told the new name.
