@@ -287,9 +287,9 @@ def test_moments_match_numpy_and_discriminator_gives_one_logit():
   real, fake = _apply(d, v, x), _apply(d, v, x * 0.5)
   assert real.shape == fake.shape == (1,)
   for loss in losses.LOSSES.values():
-    value = loss.d_loss(real, fake)
+    value = loss.discriminator(real, fake)
     assert value.shape == () and bool(jnp.isfinite(value))
-    assert loss.g_loss(fake).shape == ()
+    assert loss.generator(fake, real).shape == ()
   # the gradient reaches the generator's samples through the moments.
   grad = jax.jit(jax.grad(lambda s: losses.ns_g_loss(d.apply(v, s))))(x)
   assert grad.shape == x.shape and float(jnp.abs(grad).sum()) > 0
