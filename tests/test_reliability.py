@@ -262,6 +262,6 @@ def test_unknown_override_is_rejected(tmp_path):
 
 
 def test_verbose_brings_the_traceback_back(tmp_path):
-  run = _launch(f'--workdir={tmp_path}', '--config.loss.name=hinge',
+  run = _launch(f'--workdir={tmp_path}', '--config.loss.name=squared_hinge',
                 '--verbose')
   assert run.returncode != 0 and 'Traceback' in run.stderr

@@ -61,9 +61,12 @@ def _variables(num_classes=0, shape=(32, 32, 3)):
   kw = ({'labels': jnp.arange(4, dtype=jnp.int32) % max(num_classes, 1)}
         if num_classes else {})
   z = jax.random.normal(jax.random.PRNGKey(0), (4, NZ))
-  gv = g.init(jax.random.PRNGKey(1), z, train=False, **kw)
-  x = g.apply(gv, z, train=False, **kw)
-  dv = d.init(jax.random.PRNGKey(2), x, train=False, **kw)
+  # Compiled: op-by-op initialization of the 4M-parameter ResNet is slow.
+  gv = jax.jit(lambda k, zz: g.init(k, zz, train=False, **kw))(
+      jax.random.PRNGKey(1), z)
+  x = jax.jit(lambda v, zz: g.apply(v, zz, train=False, **kw))(gv, z)
+  dv = jax.jit(lambda k, xx: d.init(k, xx, train=False, **kw))(
+      jax.random.PRNGKey(2), x)
   return g, gv, d, dv, z, x, kw
 
 

@@ -76,8 +76,8 @@ def _init(name, extra, shape, spectral_norm):
                                       **extra))
   kw = ({'labels': jnp.zeros((shape[0],), jnp.int32)}
         if extra.get('num_classes') else {})
-  variables = d.init(jax.random.PRNGKey(0), jnp.ones(shape), train=False,
-                     **kw)
+  variables = jax.jit(lambda k, x: d.init(k, x, train=False, **kw))(
+      jax.random.PRNGKey(0), jnp.ones(shape))
   return d, variables, kw
 
 
