@@ -18,7 +18,7 @@ import ml_collections
 import numpy as np
 
 from ganjax import evaluation as evaluate_lib
-from ganjax import families, sampling, truncation
+from ganjax import data, families, sampling, truncation
 from ganjax import loop as train_lib
 from ganjax.config_lib import get_config
 
@@ -73,7 +73,8 @@ def train(config: ml_collections.ConfigDict, workdir: str,
   """
   callback = _progress_bar(config.train.steps) if progress else None
   state = train_lib.train_and_evaluate(config, workdir, progress=callback)
-  spec, _ = families.build(config)
+  # The spec only: a fresh state would be built (and compiled) for nothing.
+  spec = families.build_spec(config, data.data_shape(config))
   return Trained(config, spec, state, os.path.abspath(workdir))
 
 
