@@ -144,11 +144,13 @@ def make_config(system: str, seed: int, steps: int, batch: int,
 
 def make_evaluator(config):
   from ganjax import evaluation as evaluate  # pylint: disable=g-import-not-at-top
+  from ganjax.evaluation.real_data import RealData  # pylint: disable=g-import-not-at-top
+  real = RealData(config)
   if SYSTEMS_KIND[config.data.name] == 'image':
-    ev = evaluate.ClassifierEvaluator(config)
+    ev = evaluate.ClassifierEvaluator(config, real)
     ev.prepare()
     return ev
-  return evaluate.Gaussian1DEvaluator(config)
+  return evaluate.Gaussian1DEvaluator(config, real)
 
 
 SYSTEMS_KIND = {'digits': 'image', 'gaussian1d': '1d'}
