@@ -41,9 +41,28 @@ except ImportError:
   pass
 
 
+# Modules whose tests are long (processes of their own, a notebook, long
+# training) run first, so under ``-n 2`` the workers' last minutes are
+# spent on short tests, not one of them waiting for the other's long one.
+SLOW_FIRST = ('test_notebook', 'test_multihost', 'test_reliability',
+              'test_families', 'test_regression')
+
+
+def pytest_collection_modifyitems(config, items):
+  del config
+  rank = lambda item: next((i for i, name in enumerate(SLOW_FIRST)
+                            if item.module.__name__.endswith(name)),
+                           len(SLOW_FIRST))
+  items.sort(key=rank)  # stable: the order within a module is kept
+
+
 def pytest_configure(config):
   if hasattr(config, 'workerinput'):  # An xdist worker: inherits the env.
     return
+  # Under ``-n N``, idle workers take tests queued for a busy one (xdist's
+  # default 'load' hands out fixed shares up front).
+  if getattr(config.option, 'dist', 'no') == 'load':
+    config.option.dist = 'worksteal'
   config._ganjax_env = {k: os.environ.get(k) for k in
                         ['JAX_COMPILATION_CACHE_DIR', *_CACHE_ENV]}
   if not os.environ.get('JAX_COMPILATION_CACHE_DIR'):

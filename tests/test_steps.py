@@ -126,91 +126,85 @@ import json, sys
 import jax, numpy as np
 from ganjax import config_lib, data, parallel, loop as train
 mode, out = sys.argv[1], sys.argv[2]
-config = config_lib.get_config('svhn_wgan')
-config.data.name = 'mnist'   # shapes only: the batches below are synthetic
-config.data.channels = 1
-config.data.image_size = 28
-# A narrow DCGAN (BatchNorm in G, convolutions in D) keeps compiling cheap.
-config.model.generator = dict(name='dcgan', features=(32, 16, 8))
-config.model.discriminator = dict(name='dcgan', features=(8, 16),
-                                  dropout=0.0)  # masks differ per layout
-config.train.batch_size = 8
-config.train.n_critic = 2
-if len(sys.argv) > 3:   # update_scheme='simultaneous': one D, one G update
-  config.train.update_scheme, config.train.n_critic = sys.argv[3], 1
-config.loss.top_k_fraction = 0.5  # top-k G updates pick from the global
-config.loss.top_k_decay = 0.5     # batch: the same 4 of 8 on any layout
-if len(sys.argv) > 4:   # a relativistic loss: means over the global batch
-  config.loss.name, config.loss.gp_weight = sys.argv[4], None
-  config.loss.top_k_fraction = 1.0
-gan, state = train.build(config, mode)
-init = jax.device_get((state.g_params, state.g_batch_stats, state.d_params))
-step = parallel.compile_step(gan, mode)
-s = parallel.place_state(state, mode)
-rng = np.random.default_rng(0)
-for i in range(3):
-  n = config.train.n_critic
-  batch = {'x': rng.uniform(-1, 1, (n, 8, 28, 28, 1)).astype(np.float32),
-           'label': np.zeros((n, 8), np.int32)}
-  s, metrics = step(s, parallel.shard(batch, mode))
-host = parallel.host_state(s, mode)
-def flat(tree):
-  return {jax.tree_util.keystr(k): np.asarray(v).tolist()
-          for k, v in jax.tree_util.tree_flatten_with_path(tree)[0]}
-m = jax.device_get(metrics)
-m = {k: float(v[0] if mode == 'pmap' else v) for k, v in m.items()}
-json.dump({'devices': jax.local_device_count(),
-           'params': flat((host.g_params, host.g_batch_stats, host.d_params)),
-           'init': flat(init), 'metrics': m}, open(out, 'w'))
+
+def run(update, loss):
+  config = config_lib.get_config('svhn_wgan')
+  config.data.name = 'mnist'   # shapes only: the batches below are synthetic
+  config.data.channels = 1
+  config.data.image_size = 28
+  # A narrow DCGAN (BatchNorm in G, convolutions in D) keeps compiling cheap.
+  config.model.generator = dict(name='dcgan', features=(32, 16, 8))
+  config.model.discriminator = dict(name='dcgan', features=(8, 16),
+                                    dropout=0.0)  # masks differ per layout
+  config.train.batch_size = 8
+  config.train.n_critic = 2
+  if update:   # update_scheme='simultaneous': one D, one G update
+    config.train.update_scheme, config.train.n_critic = update, 1
+  config.loss.top_k_fraction = 0.5  # top-k G updates pick from the global
+  config.loss.top_k_decay = 0.5     # batch: the same 4 of 8 on any layout
+  if loss:   # a relativistic loss: means over the global batch
+    config.loss.name, config.loss.gp_weight = loss, None
+    config.loss.top_k_fraction = 1.0
+  gan, state = train.build(config, mode)
+  init = jax.device_get((state.g_params, state.g_batch_stats, state.d_params))
+  step = parallel.compile_step(gan, mode)
+  s = parallel.place_state(state, mode)
+  rng = np.random.default_rng(0)
+  for i in range(3):
+    n = config.train.n_critic
+    batch = {'x': rng.uniform(-1, 1, (n, 8, 28, 28, 1)).astype(np.float32),
+             'label': np.zeros((n, 8), np.int32)}
+    s, metrics = step(s, parallel.shard(batch, mode))
+  host = parallel.host_state(s, mode)
+  def flat(tree):
+    return {jax.tree_util.keystr(k): np.asarray(v).tolist()
+            for k, v in jax.tree_util.tree_flatten_with_path(tree)[0]}
+  m = jax.device_get(metrics)
+  m = {k: float(v[0] if mode == 'pmap' else v) for k, v in m.items()}
+  return {'devices': jax.local_device_count(),
+          'params': flat((host.g_params, host.g_batch_stats, host.d_params)),
+          'init': flat(init), 'metrics': m}
+
+json.dump({kind: run(*kind.split(':')) for kind in sys.argv[3:]},
+          open(out, 'w'))
 '''
 
+# Each kind is 'update_scheme:loss' ('' keeps the config's): WGAN-GP with
+# n_critic=2 and top-k; the simultaneous step; RaGAN, whose logits are
+# compared with the other side's mean over the global batch.
+KINDS = (':', 'simultaneous:', 'alternating:ragan')
 
-def _run_layout(tmp_path, mode, devices, update=None, loss=None):
-  out = tmp_path / f'{mode}{devices}{update or ""}{loss or ""}.json'
+
+def _run_layout(tmp_path, mode, devices):
+  # One process per layout runs every kind (a process start and import
+  # cost more than a kind's compilation).
+  out = tmp_path / f'{mode}{devices}.json'
   env = dict(os.environ, XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}',
              JAX_PLATFORMS='cpu', PYTHONPATH=ROOT)
-  extra = ([update] if update else []) + ([loss] if loss else [])
-  subprocess.run([sys.executable, '-c', PMAP_SCRIPT, mode, str(out)] + extra,
+  subprocess.run([sys.executable, '-c', PMAP_SCRIPT, mode, str(out), *KINDS],
                  check=True, env=env, cwd=ROOT, timeout=300,
                  capture_output=True)
   return json.loads(out.read_text())
 
 
-@pytest.fixture(scope='module')
-def one_device(tmp_path_factory):
-  return _run_layout(tmp_path_factory.mktemp('jit'), 'jit', 1)
-
-
 # 4 devices only (2 ran too; it added ~45 s to the suite and nothing that
 # 4 does not check; tests/test_multihost.py runs 2 devices per process).
-@pytest.mark.parametrize('devices', [4])
-def test_pmap_on_n_devices_equals_jit_on_one(tmp_path, one_device, devices):
-  """WGAN-GP with a BatchNorm DCGAN: same global batch, same update."""
-  _check_same_update(one_device, _run_layout(tmp_path, 'pmap', devices),
-                     devices)
+def test_pmap_on_4_devices_equals_jit_on_one_for_every_step_kind(tmp_path):
+  """A BatchNorm DCGAN, the same global batch, the same update: WGAN-GP
+  with n_critic=2 and top-k, train.update_scheme='simultaneous', and RaGAN
+  (each logit against the other side's mean over the global batch, in D's
+  and in G's step)."""
+  one = _run_layout(tmp_path, 'jit', 1)
+  four = _run_layout(tmp_path, 'pmap', 4)
+  for kind in KINDS:
+    # A relativistic loss is blind to a shift of all logits, so the
+    # gradient of D's last bias is 0 in exact arithmetic: Adam makes a step
+    # of its rounding noise on any layout. Every other tensor must agree.
+    skip = ("[2]['Dense_0']['bias']",) if 'ragan' in kind else ()
+    _check_same_update(one[kind], four[kind], 4, skip=skip, kind=kind)
 
 
-def test_simultaneous_step_under_pmap_equals_jit(tmp_path):
-  """train.update_scheme='simultaneous' (WGAN-GP, top-k, BatchNorm G) on 4
-  forced devices: the same update as one device on the same global batch."""
-  _check_same_update(
-      _run_layout(tmp_path, 'jit', 1, 'simultaneous'),
-      _run_layout(tmp_path, 'pmap', 4, 'simultaneous'), 4)
-
-
-def test_relativistic_loss_under_pmap_equals_jit(tmp_path):
-  """RaGAN compares each logit with the other side's mean over the global
-  batch (in D's and in G's step): 4 devices give the one-device update."""
-  # A relativistic loss is blind to a shift of all logits, so the gradient
-  # of D's last bias is 0 in exact arithmetic: Adam makes a step of its
-  # rounding noise on any layout. Every other tensor must agree.
-  _check_same_update(
-      _run_layout(tmp_path, 'jit', 1, 'alternating', 'ragan'),
-      _run_layout(tmp_path, 'pmap', 4, 'alternating', 'ragan'), 4,
-      skip=("[2]['Dense_0']['bias']",))
-
-
-def _check_same_update(one, two, devices, skip=()):
+def _check_same_update(one, two, devices, skip=(), kind=''):
   assert two['devices'] == devices
   assert one['params'].keys() == two['params'].keys()
   for name in one['params']:
@@ -224,9 +218,10 @@ def _check_same_update(one, two, devices, skip=()):
     moved_one = np.array(one['params'][name]) - init
     moved_two = np.array(two['params'][name]) - init
     assert np.linalg.norm(moved_two - moved_one) <= 1e-2 * max(
-        np.linalg.norm(moved_one), 1e-12), name
+        np.linalg.norm(moved_one), 1e-12), (kind, name)
   for name, value in one['metrics'].items():
-    assert two['metrics'][name] == pytest.approx(value, rel=1e-3, abs=1e-4)
+    assert two['metrics'][name] == pytest.approx(value, rel=1e-3, abs=1e-4), (
+        kind, name)
 
 
 def test_ema_of_generator_weights_follows_its_closed_form():

@@ -63,11 +63,6 @@ def test_svhn_wgan_two_steps_under_mock_data(tmp_path, mock_tfds):
   assert picture.shape[:2] == (4 * 33 + 1, 4 * 33 + 1)  # 16 samples, 32x32
 
 
-def test_mnist_dcgan_two_steps_under_mock_data(tmp_path, mock_tfds):
-  config = tiny(config_lib.get_config('mnist_dcgan'))
-  assert int(train.train_and_evaluate(config, str(tmp_path)).step) == 2
-
-
 def test_missing_data_without_network_fails_fast_and_clearly(tmp_path):
   config = config_lib.get_config('svhn_wgan')
   config.data.data_dir = str(tmp_path / 'tfds')

@@ -54,7 +54,8 @@ def test_squared_jacobian_norm_through_the_fast_dcgan_layers():
   """The fast transposed convolutions define only a custom backward pass
   (``jax.custom_vjp``); the norm still matches reverse mode."""
   _, gan, state = _gan('mnist_dcgan', latent_dim=4, generator=dict(
-      name='dcgan', features=(16, 8, 4), fast_transpose=True))
+      name='dcgan', features=(16, 8, 4), fast_transpose=True),
+                       discriminator=dict(name='mlp', hidden=(4,)))
   z = np.asarray(jax.random.normal(jax.random.PRNGKey(4), (3, 4)))
   got = truncation.sq_norms(gan, state, z)
   one = lambda v: steps.generate(gan, state, v[None])[0]
