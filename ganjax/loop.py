@@ -6,7 +6,7 @@ checkpoint) -> one compiled step -> loop: metrics every ``log_every`` steps
 ``checkpoint_every`` and at the end.
 
 Evaluators (``ganjax.evaluation``, chosen by ``config.eval``) run every
-``eval.every`` steps and at the end.
+``eval.every`` steps and at the end (unless ``eval.at_end`` is False).
 
 Workdir layout: ``checkpoints/`` (Orbax), ``samples/step_<N>.png``,
 TensorBoard event files, ``metrics.jsonl`` (one JSON object per evaluation,
@@ -342,7 +342,8 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
                           {'step': step, **scalars})
           if progress is not None:
             progress(step, total, scalars)
-        evaluate_now = evaluators and ((every and step % every == 0) or last)
+        evaluate_now = evaluators and ((every and step % every == 0) or
+                                       (last and config.eval.at_end))
         # The checkpoint first: a picture or evaluation that fails loses
         # nothing trained.
         if checkpoint_now or evaluate_now:
@@ -356,7 +357,7 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
           sampling.save_picture(config, samples, os.path.join(
               workdir, 'samples', f'step_{step:07d}.png'), title=title)
           if data.is_image(config):
-            writer.write_images(step, {'samples': visualize.image_grid(
+            writer.write_images(step, {'samples': visualize.readable_grid(
                 samples, config.data.value_range)[None] / 255.0})
           if spec.num_classes:  # One row (or colour) per class.
             sampling.save_class_picture(

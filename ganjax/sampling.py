@@ -13,7 +13,8 @@ all draw through it, for any family (``ganjax.families``).
 * ``per_class(spec, state, per_class, seed)``: class-major samples for the
   per-class picture.
 * ``save_picture``: the picture that suits the data: an image grid (one
-  row per class when labelled), a 2D scatter over the true modes (coloured
+  row per class when labelled; small images enlarged,
+  ``visualize.readable_grid``), a 2D scatter over the true modes (coloured
   by class), a 1D histogram over the target density.
 """
 
@@ -134,15 +135,13 @@ def save_picture(config: ml_collections.ConfigDict, samples: np.ndarray,
                  num_classes: int = 0) -> None:
   """The picture that suits the data: an image grid (with ``labels`` of a
   conditional model in ``visualize.class_labels`` order: one row per
-  class), a 2D scatter over the true modes (coloured by ``labels``) or a
+  class; images under ``visualize.READABLE_SIZE`` pixels enlarged), a 2D scatter over the true modes (coloured by ``labels``) or a
   1D histogram."""
   samples = np.asarray(samples)
   if data.is_image(config):
-    value_range = tuple(config.data.value_range)
-    grid = (visualize.class_grid(samples, num_classes, value_range)
-            if labels is not None and num_classes else
-            visualize.image_grid(samples, value_range))
-    visualize.save_image(path, grid)
+    visualize.save_image(path, visualize.readable_grid(
+        samples, tuple(config.data.value_range),
+        num_classes if labels is not None else 0))
     return
   dist = data.toy_distribution(config)
   if dist.dim == 1:

@@ -56,9 +56,16 @@ def test_running_again_does_not_start_over(tmp_path):
 
 
 def test_svhn_wgan_two_steps_under_mock_data(tmp_path, mock_tfds):
+  # The docstring's smoke test: the evaluators stay on ('auto') but the
+  # final evaluation is skipped, so no evaluation classifier is trained.
   config = tiny(config_lib.get_config('svhn_wgan'))
+  config.eval.evaluators = 'auto'
+  config.eval.at_end = False
+  config.eval.classifier.cache_dir = str(tmp_path / 'cache')
   state = train.train_and_evaluate(config, str(tmp_path))
   assert int(state.step) == 2
+  assert not os.path.exists(tmp_path / 'cache')
+  assert not os.path.exists(tmp_path / 'metrics.jsonl')
   picture = plt.imread(str(tmp_path / 'samples' / 'step_0000002.png'))
   assert picture.shape[:2] == (4 * 33 + 1, 4 * 33 + 1)  # 16 samples, 32x32
 
