@@ -61,6 +61,14 @@ def test_every_config_docstring_is_short_and_has_its_command():
       doc = ast.get_docstring(ast.parse(f.read()), clean=False)
     assert doc and f'configs/{name}.py' in doc, name
     assert len(doc.splitlines()) <= 25, (name, len(doc.splitlines()))
+    # A smoke test that trains no evaluation classifier (tried for
+    # svhn_wgan by tests/test_train.py).
+    smoke = [l for l in doc.splitlines() if l.endswith(
+        '# smoke test: no final evaluation')]
+    assert len(smoke) == 1, name
+    assert ('--config.train.steps=2 --config.eval.at_end=False' in smoke[0]
+            and (name == 'default' or f'--config=configs/{name}.py'
+                 in smoke[0])), name
     assert 'issue ' not in doc, name
 
 
