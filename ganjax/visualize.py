@@ -62,7 +62,8 @@ def image_grid(images: np.ndarray, value_range: Sequence[float] = (-1, 1),
 
 def readable_grid(images: np.ndarray,
                   value_range: Sequence[float] = (-1, 1),
-                  num_classes: int = 0) -> np.ndarray:
+                  num_classes: int = 0,
+                  columns: int | None = None) -> np.ndarray:
   """What pictures show: ``image_grid`` (``class_grid`` when
   ``num_classes``: one row per class) with images smaller than
   ``READABLE_SIZE`` enlarged by ``enlargement``."""
@@ -70,7 +71,7 @@ def readable_grid(images: np.ndarray,
   scale = enlargement(*images.shape[1:3])
   if num_classes:
     return class_grid(images, num_classes, value_range, scale=scale)
-  return image_grid(images, value_range, scale=scale)
+  return image_grid(images, value_range, columns, scale=scale)
 
 
 def save_image(path: str, image: np.ndarray) -> None:
