@@ -19,7 +19,7 @@ import ml_collections
 import numpy as np
 
 from ganjax import evaluation as evaluate_lib
-from ganjax import data, families, sampling, truncation
+from ganjax import data, errors, families, sampling, truncation
 from ganjax import loop as train_lib
 from ganjax.config_lib import get_config
 
@@ -63,7 +63,13 @@ def _progress_bar(total: int):
 def _live_picture():
   """``(step, path) -> None`` that shows the picture at ``path`` in the
   notebook, in place of the one it showed before."""
-  from IPython import display  # pylint: disable=g-import-not-at-top
+  try:
+    from IPython import display  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    raise errors.ConfigError(
+        'show_samples=True shows the pictures in a notebook, and IPython is '
+        'not installed here; leave it False and open the workdir\'s '
+        'samples/*.png.') from None
   handle = None
 
   def show(step, path):
@@ -129,6 +135,10 @@ def interpolate(trained: Trained, num: int = 10, seed: int = 0,
   ``ganjax.sampling.interpolation``), all of class ``label`` for a
   conditional model."""
   evaluate_lib.check_num(num)
+  classes = trained.spec.num_classes
+  if classes and not (isinstance(label, int) and 0 <= label < classes):
+    raise errors.ConfigError(f'label={label!r} is not allowed: use a class '
+                             f'in [0, {classes}).')
   return sampling.interpolation(trained.spec, trained.state, num, seed, label)
 
 

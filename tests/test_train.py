@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from unittest import mock
 
 import jax
@@ -160,3 +161,19 @@ def test_dispatch_plan_stops_at_every_interval():
   assert sum(sizes) == 23 and max(sizes) <= 8
   for boundary in (4, 8, 10, 12, 16, 20, 23):
     assert boundary in ends
+
+
+def test_interpolate_and_live_samples_refuse_in_one_line():
+  config = config_lib.get_config('grid25_conditional_mlp')
+  # Refused before anything is generated (ganjax.interpolate itself:
+  # tests/test_families.py and the notebook).
+  trained = ganjax.Trained(config, types.SimpleNamespace(num_classes=25),
+                           None)
+  with pytest.raises(errors.ConfigError,
+                     match=r'^label=25 is not allowed: use a class in '
+                     r'\[0, 25\).$'):
+    ganjax.interpolate(trained, label=25)
+  with mock.patch.dict('sys.modules', {'IPython': None}):
+    with pytest.raises(errors.ConfigError, match='^show_samples=True .*'
+                       'IPython is not installed'):
+      ganjax.train(config, '/nonexistent/never', show_samples=True)
