@@ -160,8 +160,9 @@ def save_picture(config: ml_collections.ConfigDict, samples: np.ndarray,
                  num_classes: int = 0) -> None:
   """The picture that suits the data: an image grid (with ``labels`` of a
   conditional model in ``visualize.class_labels`` order: one row per
-  class; images under ``visualize.READABLE_SIZE`` pixels enlarged), a 2D scatter over the true modes (coloured by ``labels``) or a
-  1D histogram."""
+  class; images of 16 pixels or fewer enlarged,
+  ``visualize.readable_grid``), a 2D scatter over the true modes (coloured
+  by ``labels``) or a 1D histogram."""
   samples = np.asarray(samples)
   if data.is_image(config):
     visualize.save_image(path, visualize.readable_grid(

@@ -4,10 +4,11 @@ non-interactive backend.
 
 Small images are unreadable at one screen pixel per pixel (an 8x8 digit is
 a speck), so ``readable_grid``, the grid of every picture a run, ``launch.py
---mode=sample`` and TensorBoard show, enlarges images below
-``READABLE_SIZE`` pixels by an integer factor, nearest neighbour (each
-pixel a square block: nothing invented), keeping a one-pixel border between
-cells; the samples themselves (``.npy``) stay raw.
+--mode=sample`` and TensorBoard show, enlarges images of at most half
+``READABLE_SIZE`` (32) pixels by the largest integer factor that keeps
+them at most that size (x4 for 8x8, x2 for 16x16), nearest neighbour
+(each pixel a square block: nothing invented), keeping a one-pixel border
+between cells; the samples themselves (``.npy``) stay raw.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from matplotlib.figure import Figure
 import numpy as np
 
 
-# Images smaller than this (in pixels, the shorter side) are enlarged in
+# Images at most half this size (in pixels, the shorter side) are enlarged in
 # pictures by the largest integer factor that keeps them at most this size:
 # 8x8 -> 32x32 (x4), 16x16 -> 32x32 (x2); 28x28 and larger stay as they are.
 READABLE_SIZE = 32
@@ -66,7 +67,7 @@ def readable_grid(images: np.ndarray,
                   columns: int | None = None) -> np.ndarray:
   """What pictures show: ``image_grid`` (``class_grid`` when
   ``num_classes``: one row per class) with images smaller than
-  ``READABLE_SIZE`` enlarged by ``enlargement``."""
+  half ``READABLE_SIZE`` or less enlarged by ``enlargement``."""
   images = np.asarray(images)
   scale = enlargement(*images.shape[1:3])
   if num_classes:
