@@ -6,6 +6,7 @@ r"""Trains a GAN from a config file; samples or evaluates a trained workdir.
   python launch.py --mode=sample --workdir=runs/default --num=64 [--npy]
       [--jacobian_truncation=0.05] [--output=grid.png]
   python launch.py --mode=eval --workdir=runs/default
+  python launch.py --list_configs   # every config, its data, offline or not
 
 Running the same training command again resumes from the workdir's last
 checkpoint.
@@ -45,6 +46,11 @@ _TRUNCATION = flags.DEFINE_float(
     'jacobian_truncation', None, '--mode=sample: the fraction of latents to '
     'reject where ||dG/dz|| is largest, instead of the run\'s '
     'config.model.jacobian_truncation (0: every latent kept).')
+_LIST_CONFIGS = flags.DEFINE_bool(
+    'list_configs', False, 'Print every config of configs/ with its one-line '
+    'description, the data it needs and whether that data is available '
+    'offline (generated, built locally, or prepared in the TFDS data_dir: '
+    '$TFDS_DATA_DIR or ~/tensorflow_datasets), then exit.')
 _DISTRIBUTED = flags.DEFINE_bool(
     'distributed', False, 'Multi-host: call jax.distributed.initialize() '
     'with the cluster environment (SLURM, Open MPI, TPU pods, ...); implied '
@@ -74,6 +80,10 @@ class _QuietLibraries:
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  if _LIST_CONFIGS.value:
+    from ganjax import catalog  # pylint: disable=g-import-not-at-top
+    print(catalog.table())
+    return
   logging.set_verbosity(logging.INFO)
   logging.get_absl_logger().addFilter(_QuietLibraries())
   from ganjax import errors, loop  # pylint: disable=g-import-not-at-top

@@ -1,6 +1,7 @@
 r"""SNGAN on CIFAR-10: the ResNet SNGAN-32 with hinge loss (Miyato et al. 2018).
 
   python launch.py --config=configs/cifar10_sngan.py --workdir=runs/cifar10_sngan
+  python launch.py --config=configs/cifar10_sngan.py --workdir=/tmp/cifar10_sngan --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 torch-mimicry's SNGAN CIFAR-10 recipe (its README, "CIFAR-10, Training
 Parameters"; nets/sngan/sngan_32.py): G ``'resnet_sngan32'`` (z ~ N(0, I)

@@ -1,6 +1,7 @@
 r"""The offline default: an MLP GAN on the 2D ring of 8 Gaussians.
 
   python launch.py                       # == --config=configs/default.py
+  python launch.py --workdir=/tmp/default --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Trains the non-saturating GAN on generated data (no download) in about a
 minute on a 2-core CPU and leaves ``runs/default/samples/step_*.png``: a

@@ -1,6 +1,7 @@
 r"""Offline 8x8 digits, a variational autoencoder: the GAN's baseline.
 
   python launch.py --config=configs/digits_vae.py --workdir=runs/digits_vae
+  python launch.py --config=configs/digits_vae.py --workdir=/tmp/digits_vae --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Trains the VAE of Kingma & Welling 2014 (``config.family='vae'``,
 ``ganjax.families.vae``) on ``digits`` (scikit-learn's 8x8 digits, offline,

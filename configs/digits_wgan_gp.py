@@ -1,6 +1,7 @@
 r"""Offline 8x8 digits: an MLP WGAN-GP with an EMA of G.
 
   python launch.py --config=configs/digits_wgan_gp.py --workdir=runs/digits_wgan_gp
+  python launch.py --config=configs/digits_wgan_gp.py --workdir=/tmp/digits_wgan_gp --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Trains on ``digits`` (scikit-learn's 8x8 handwritten digits as a TFDS
 dataset prepared offline on first use: 1,437 training images, pixels in

@@ -1,6 +1,7 @@
 r"""Seed 003: the 1D Gaussian GAN of the PyTorch slides (moments discriminator).
 
   python launch.py --config=configs/gaussian1d_moments.py --workdir=runs/gaussian1d_moments
+  python launch.py --config=configs/gaussian1d_moments.py --workdir=/tmp/gaussian1d_moments --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed: ``seeds/003`` (Farooq's slides, "GAN Example", after devnag's
 ``gan_pytorch.py``, "Only 4 moments").

@@ -1,6 +1,7 @@
 r"""Seed 003's 1D Gaussian GAN with Gaussian noise into G.
 
   python launch.py --config=configs/gaussian1d_moments_normal.py --workdir=runs/gaussian1d_moments_normal
+  python launch.py --config=configs/gaussian1d_moments_normal.py --workdir=/tmp/gaussian1d_moments_normal --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 ``configs/gaussian1d_moments.py`` (seed 003: the slides' 46-parameter tanh
 G, the four-moment minibatch D, SGD with momentum, 5,000 epochs of 20 D and

@@ -1,6 +1,7 @@
 r"""1D Gaussian N(4, 1.25): an affine G against a per-sample MLP D.
 
   python launch.py --config=configs/gaussian1d_tuned.py --workdir=runs/gaussian1d_tuned
+  python launch.py --config=configs/gaussian1d_tuned.py --workdir=/tmp/gaussian1d_tuned --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 The target of seed 003 (``data.name='gaussian1d'``, generated, no
 download), learnt with a per-sample discriminator and Adam instead of seed

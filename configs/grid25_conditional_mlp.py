@@ -1,6 +1,7 @@
 r"""Class-conditional MLP GAN on the grid of 25 Gaussians (label = mode).
 
   python launch.py --config=configs/grid25_conditional_mlp.py --workdir=runs/grid25_conditional_mlp
+  python launch.py --config=configs/grid25_conditional_mlp.py --workdir=/tmp/grid25_conditional_mlp --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seeds: ``seeds/003`` ("Conditional GAN" among its GAN architectures; its
 example is an MLP GAN on toy Gaussian data) and ``seeds/001``

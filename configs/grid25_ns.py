@@ -1,6 +1,7 @@
 r"""Grid of 25 Gaussians, non-saturating GAN with R1 and Jacobian truncation.
 
   python launch.py --config=configs/grid25_ns.py --workdir=runs/grid25_ns
+  python launch.py --config=configs/grid25_ns.py --workdir=/tmp/grid25_ns --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Trains an MLP GAN on ``grid25`` (25 Gaussians at {-4, -2, 0, 2, 4}^2, std
 0.05, PacGAN's grid; generated, no download) with the non-saturating loss:

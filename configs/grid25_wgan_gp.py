@@ -1,6 +1,7 @@
 r"""Grid of 25 Gaussians, WGAN-GP with Jacobian truncation.
 
   python launch.py --config=configs/grid25_wgan_gp.py --workdir=runs/grid25_wgan_gp
+  python launch.py --config=configs/grid25_wgan_gp.py --workdir=/tmp/grid25_wgan_gp --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Trains an MLP WGAN-GP (Gulrajani et al. 2017) on ``grid25`` (25 Gaussians
 at {-4, -2, 0, 2, 4}^2, std 0.05, PacGAN's grid; generated, no download).

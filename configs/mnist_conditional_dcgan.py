@@ -1,6 +1,7 @@
 r"""Class-conditional DCGAN on MNIST: label embedding in G, projection D.
 
   python launch.py --config=configs/mnist_conditional_dcgan.py --workdir=runs/mnist_conditional_dcgan
+  python launch.py --config=configs/mnist_conditional_dcgan.py --workdir=/tmp/mnist_conditional_dcgan --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seeds 001 (conditioning "both the discriminator and generator on side
 information") and 003 ("Conditional GAN"; ``seeds/001``, ``seeds/003``). The base is the TensorFlow

@@ -1,6 +1,7 @@
 r"""The DCGAN of the TensorFlow tutorial on MNIST, non-saturating loss.
 
   python launch.py --config=configs/mnist_dcgan.py
+  python launch.py --config=configs/mnist_dcgan.py --workdir=/tmp/mnist_dcgan --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed 004's baseline ("Deep Convolutional Generative Adversarial Network",
 tensorflow.org/tutorials/generative/dcgan): generator Dense 7*7*256 -> BN ->

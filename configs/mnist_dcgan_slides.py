@@ -1,6 +1,7 @@
 r"""Seed 002: the DCGAN of Thaper's slides on MNIST (ELU, dropout, sigmoid).
 
   python launch.py --config=configs/mnist_dcgan_slides.py --workdir=runs/mnist_dcgan_slides
+  python launch.py --config=configs/mnist_dcgan_slides.py --workdir=/tmp/mnist_dcgan_slides --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed: ``seeds/002`` (Thaper, "Deep Convolutional GAN", CSC 59929 slides).
 

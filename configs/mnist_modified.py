@@ -1,6 +1,7 @@
 r"""Seed 004: the modified MNIST GAN (Fig. 7 generator, Fig. 8 discriminator).
 
   python launch.py --config=configs/mnist_modified.py --workdir=runs/mnist_modified
+  python launch.py --config=configs/mnist_modified.py --workdir=/tmp/mnist_modified --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed: ``seeds/004`` (Qiao, Wang, Zhang), section 3.2, Figs. 7 and 8; it
 modifies the TensorFlow tutorial DCGAN, ``configs/mnist_dcgan.py``.

@@ -1,6 +1,7 @@
 r"""Seed 000: the MNIST GAN of the TensorFlow project report (conv D, deconv G).
 
   python launch.py --config=configs/mnist_tf_report.py --workdir=runs/mnist_tf_report
+  python launch.py --config=configs/mnist_tf_report.py --workdir=/tmp/mnist_tf_report --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed: ``seeds/000`` (Gupta, Singh, Mukherjee, 2018), sections 2.1-2.5.
 

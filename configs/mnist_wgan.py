@@ -1,6 +1,7 @@
 r"""Seed 004: the MNIST WGAN (tutorial DCGAN architecture, Wasserstein loss).
 
   python launch.py --config=configs/mnist_wgan.py --workdir=runs/mnist_wgan
+  python launch.py --config=configs/mnist_wgan.py --workdir=/tmp/mnist_wgan --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed: ``seeds/004`` section 3.3 ("we define Wasserstein distance as our
 loss function here. For architecture, I just use the DCGAN architecture";

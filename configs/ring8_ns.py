@@ -1,6 +1,7 @@
 r"""Ring of 8 Gaussians, non-saturating GAN with R1 and an EMA of G.
 
   python launch.py --config=configs/ring8_ns.py --workdir=runs/ring8_ns
+  python launch.py --config=configs/ring8_ns.py --workdir=/tmp/ring8_ns --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Trains an MLP GAN on ``ring8`` (8 Gaussians on the unit circle, std 0.01;
 generated, no download) with the non-saturating loss. What differs from

@@ -1,6 +1,7 @@
 r"""Ring of 8 Gaussians, WGAN-GP with a weak penalty and an EMA of G.
 
   python launch.py --config=configs/ring8_wgan_gp.py --workdir=runs/ring8_wgan_gp
+  python launch.py --config=configs/ring8_wgan_gp.py --workdir=/tmp/ring8_wgan_gp --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Trains an MLP WGAN-GP (Gulrajani et al. 2017) on ``ring8`` (8 Gaussians on
 the unit circle, std 0.01; generated, no download). G: 3 hidden ReLU layers

@@ -1,6 +1,7 @@
 r"""Seed 004: the SVHN baseline GAN (Fig. 9 generator, Fig. 10 discriminator).
 
   python launch.py --config=configs/svhn_baseline.py --workdir=runs/svhn_baseline
+  python launch.py --config=configs/svhn_baseline.py --workdir=/tmp/svhn_baseline --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed: ``seeds/004`` section 3.4, Figs. 9 and 10. SVHN cropped digits
 (``svhn_cropped``, 73,257 training images), grayscale 32x32 in [-1, 1].

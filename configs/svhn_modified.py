@@ -1,6 +1,7 @@
 r"""Seed 004: the modified SVHN GAN (Fig. 11 generator, Fig. 12 discriminator).
 
   python launch.py --config=configs/svhn_modified.py --workdir=runs/svhn_modified
+  python launch.py --config=configs/svhn_modified.py --workdir=/tmp/svhn_modified --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed: ``seeds/004`` section 3.5, Figs. 11 and 12. Data and training as
 ``configs/svhn_baseline.py`` (grayscale 32x32 ``svhn_cropped`` in [-1, 1],

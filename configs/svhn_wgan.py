@@ -1,6 +1,7 @@
 r"""WGAN-GP with the tutorial DCGAN on SVHN cropped digits, grayscale 32x32.
 
   python launch.py --config=configs/svhn_wgan.py --workdir=runs/svhn_wgan
+  python launch.py --config=configs/svhn_wgan.py --workdir=/tmp/svhn_wgan --config.train.steps=2 --config.eval.at_end=False  # smoke test: no final evaluation
 
 Seed 004's SVHN WGAN ("for architecture, I just use the DCGAN
 architecture"): the TensorFlow tutorial DCGAN sized for 32x32x1 (generator
@@ -14,6 +15,8 @@ converted to grayscale as seed 004 does, images in [-1, 1]. 5,720 steps
 
 Needs ``svhn_cropped`` prepared by TFDS (downloads on first use where there
 is a network; without one it stops at once and says how to prepare it).
+The first evaluation trains the evaluation classifier (2,000 steps, minutes
+on a CPU, with a progress bar; cached for later runs).
 Expect digit-like gray blobs after ~1,000 steps, readable house numbers
 later; the critic's estimate d_real - d_fake of the Wasserstein distance
 falls over training.

@@ -6,6 +6,7 @@
     images = ganjax.sample(result, num=64)         # numpy [64, *data_shape]
     again = ganjax.load('runs/nb')                 # a trained workdir back
     metrics = ganjax.evaluate(again)               # {'step', 'fid', ...}
+    frames = ganjax.interpolate(again, num=10)     # [10, *data_shape]
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import ml_collections
 import numpy as np
 
 from ganjax import evaluation as evaluate_lib
-from ganjax import data, families, sampling, truncation
+from ganjax import data, errors, families, sampling, truncation
 from ganjax import loop as train_lib
 from ganjax.config_lib import get_config
 
-__all__ = ['Trained', 'get_config', 'train', 'load', 'sample', 'evaluate']
+__all__ = ['Trained', 'get_config', 'train', 'load', 'sample', 'evaluate',
+           'interpolate']
 
 
 @dataclasses.dataclass
@@ -58,8 +60,31 @@ def _progress_bar(total: int):
   return update
 
 
+def _live_picture():
+  """``(step, path) -> None`` that shows the picture at ``path`` in the
+  notebook, in place of the one it showed before."""
+  try:
+    from IPython import display  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    raise errors.ConfigError(
+        'show_samples=True shows the pictures in a notebook, and IPython is '
+        'not installed here; leave it False and open the workdir\'s '
+        'samples/*.png.') from None
+  handle = None
+
+  def show(step, path):
+    del step
+    nonlocal handle
+    image = display.Image(filename=path)
+    if handle is None:
+      handle = display.display(image, display_id=True)
+    else:
+      handle.update(image)
+  return show
+
+
 def train(config: ml_collections.ConfigDict, workdir: str,
-          progress: bool = True) -> Trained:
+          progress: bool = True, show_samples: bool = False) -> Trained:
   """Trains ``config`` in ``workdir`` (resuming from its last checkpoint).
 
   Args:
@@ -67,12 +92,16 @@ def train(config: ml_collections.ConfigDict, workdir: str,
     workdir: where checkpoints, samples, TensorBoard events go.
     progress: show a tqdm progress bar (notebook-aware), updated at every
       log point.
+    show_samples: in a notebook, show the sample picture inline, replaced
+      by the new one every ``train.sample_every`` steps (IPython's display).
 
   Returns:
     ``Trained``: pass it to ``ganjax.sample``.
   """
   callback = _progress_bar(config.train.steps) if progress else None
-  state = train_lib.train_and_evaluate(config, workdir, progress=callback)
+  state = train_lib.train_and_evaluate(
+      config, workdir, progress=callback,
+      on_picture=_live_picture() if show_samples else None)
   # The spec only: a fresh state would be built (and compiled) for nothing.
   spec = families.build_spec(config, data.data_shape(config))
   return Trained(config, spec, state, os.path.abspath(workdir))
@@ -97,6 +126,20 @@ def evaluate(trained: Trained | str, write: bool = False) -> dict:
   return evaluate_lib.run_evaluators(
       evaluators, trained.spec, trained.state, trained.step,
       trained.workdir if write else None)
+
+
+def interpolate(trained: Trained, num: int = 10, seed: int = 0,
+                label: int = 0) -> np.ndarray:
+  """``num`` samples ``[num, *data_shape]`` along the path between two
+  latents drawn from ``seed`` (spherical for Gaussian latents;
+  ``ganjax.sampling.interpolation``), all of class ``label`` for a
+  conditional model."""
+  evaluate_lib.check_num(num)
+  classes = trained.spec.num_classes
+  if classes and not (isinstance(label, int) and 0 <= label < classes):
+    raise errors.ConfigError(f'label={label!r} is not allowed: use a class '
+                             f'in [0, {classes}).')
+  return sampling.interpolation(trained.spec, trained.state, num, seed, label)
 
 
 def sample(trained: Trained, num: int = 64, seed: int = 0,

@@ -102,7 +102,11 @@ Fields (defaults in brackets):
   interval above is still honoured at its exact step).
 * ``eval.*``: the evaluators (``ganjax.evaluation``, definitions in
   ``docs/EVALUATION.md``). ``eval.every`` [1000]: steps between
-  evaluations (0: only at the end of training); ``eval.evaluators``
+  evaluations (0: only at the end of training); ``eval.at_end`` [True]:
+  also evaluate after the last step (False skips that evaluation, so a
+  smoke run such as ``--config.train.steps=2 --config.eval.at_end=False``
+  trains no evaluation classifier; the last step is still evaluated when it
+  is a multiple of ``eval.every``); ``eval.evaluators``
   ['auto']: a comma-separated list of ``mixture``, ``gaussian1d``,
   ``classifier``, ``equilibrium``, or ``'auto'`` (every one that applies
   to the data and family: images -> classifier, 1D -> gaussian1d, 2D
@@ -214,6 +218,7 @@ def base_config() -> ml_collections.ConfigDict:
 
   c.eval = ml_collections.ConfigDict()
   c.eval.every = 1000
+  c.eval.at_end = True
   c.eval.evaluators = 'auto'
   c.eval.num_samples = 2500
   c.eval.test_split = 'test'

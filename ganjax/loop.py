@@ -6,7 +6,7 @@ checkpoint) -> one compiled step -> loop: metrics every ``log_every`` steps
 ``checkpoint_every`` and at the end.
 
 Evaluators (``ganjax.evaluation``, chosen by ``config.eval``) run every
-``eval.every`` steps and at the end.
+``eval.every`` steps and at the end (unless ``eval.at_end`` is False).
 
 Workdir layout: ``checkpoints/`` (Orbax), ``samples/step_<N>.png``,
 TensorBoard event files, ``metrics.jsonl`` (one JSON object per evaluation,
@@ -236,7 +236,8 @@ def _quietly(fn: Callable, *args) -> None:
 
 def train_and_evaluate(
     config: ml_collections.ConfigDict, workdir: str,
-    progress: Callable[[int, int, dict], None] | None = None):
+    progress: Callable[[int, int, dict], None] | None = None,
+    on_picture: Callable[[int, str], None] | None = None):
   """Trains ``config`` in ``workdir``, resuming from its latest checkpoint.
 
   Args:
@@ -244,6 +245,9 @@ def train_and_evaluate(
     workdir: where checkpoints, samples, logs and the config go.
     progress: optional callback ``(step, total, metrics)`` at each log point
       (the notebook API uses it for a progress bar).
+    on_picture: optional callback ``(step, path)`` after each sample
+      picture ``samples/step_<N>.png`` is written (the notebook API shows
+      it inline).
 
   Returns:
     The final state (the pytree of ``config.family``), unreplicated, on the
@@ -261,12 +265,13 @@ def train_and_evaluate(
   data.per_process_batch(config)  # Fails early on an indivisible batch.
   workdir = workdir_lib.prepare(workdir)
   with workdir_lib.TrainingLock(workdir, jax.process_index()):
-    return _train_locked(config, workdir, mode, shape, progress)
+    return _train_locked(config, workdir, mode, shape, progress, on_picture)
 
 
 def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
                   shape: tuple[int, ...],
-                  progress: Callable[[int, int, dict], None] | None):
+                  progress: Callable[[int, int, dict], None] | None,
+                  on_picture: Callable[[int, str], None] | None):
   """``train_and_evaluate`` once the workdir is this run's."""
   is_chief = jax.process_index() == 0
   spec = families.build_spec(config, shape, parallel.axis_name(mode))
@@ -342,7 +347,8 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
                           {'step': step, **scalars})
           if progress is not None:
             progress(step, total, scalars)
-        evaluate_now = evaluators and ((every and step % every == 0) or last)
+        evaluate_now = evaluators and ((every and step % every == 0) or
+                                       (last and config.eval.at_end))
         # The checkpoint first: a picture or evaluation that fails loses
         # nothing trained.
         if checkpoint_now or evaluate_now:
@@ -353,10 +359,12 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
           host_state = one_copy(device_state)
           title = f'{config.data.name}, step {step}'
           samples = sampling.picture_samples(spec, config, host_state)
-          sampling.save_picture(config, samples, os.path.join(
-              workdir, 'samples', f'step_{step:07d}.png'), title=title)
+          picture = os.path.join(workdir, 'samples', f'step_{step:07d}.png')
+          sampling.save_picture(config, samples, picture, title=title)
+          if on_picture is not None:
+            on_picture(step, picture)
           if data.is_image(config):
-            writer.write_images(step, {'samples': visualize.image_grid(
+            writer.write_images(step, {'samples': visualize.readable_grid(
                 samples, config.data.value_range)[None] / 255.0})
           if spec.num_classes:  # One row (or colour) per class.
             sampling.save_class_picture(

@@ -1,6 +1,15 @@
 """Pictures of samples: image grids, 2D scatters over the true modes, 1D
 histograms against the target density. All written as PNG with matplotlib's
-non-interactive backend."""
+non-interactive backend.
+
+Small images are unreadable at one screen pixel per pixel (an 8x8 digit is
+a speck), so ``readable_grid``, the grid of every picture a run, ``launch.py
+--mode=sample`` and TensorBoard show, enlarges images of at most half
+``READABLE_SIZE`` (32) pixels by the largest integer factor that keeps
+them at most that size (x4 for 8x8, x2 for 16x16), nearest neighbour
+(each pixel a square block: nothing invented), keeping a one-pixel border
+between cells; the samples themselves (``.npy``) stay raw.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +23,30 @@ from matplotlib.figure import Figure
 import numpy as np
 
 
-def image_grid(images: np.ndarray, value_range: Sequence[float] = (-1, 1),
-               columns: int | None = None, pad: int = 1) -> np.ndarray:
-  """``[N, H, W, C]`` images in ``value_range`` -> one uint8 grid image.
+# Images at most half this size (in pixels, the shorter side) are enlarged in
+# pictures by the largest integer factor that keeps them at most this size:
+# 8x8 -> 32x32 (x4), 16x16 -> 32x32 (x2); 28x28 and larger stay as they are.
+READABLE_SIZE = 32
 
-  Returns ``[rows*(H+pad)+pad, cols*(W+pad)+pad, C]``, C being 1 or 3.
+
+def enlargement(height: int, width: int,
+                readable_size: int = READABLE_SIZE) -> int:
+  """The integer factor ``readable_grid`` enlarges ``height x width``
+  images by: ``readable_size // min(height, width)``, at least 1."""
+  return max(1, readable_size // max(1, min(height, width)))
+
+
+def image_grid(images: np.ndarray, value_range: Sequence[float] = (-1, 1),
+               columns: int | None = None, pad: int = 1,
+               scale: int = 1) -> np.ndarray:
+  """``[N, H, W, C]`` images in ``value_range`` -> one uint8 grid image,
+  each image enlarged ``scale`` times (nearest neighbour).
+
+  Returns ``[rows*(s*H+pad)+pad, cols*(s*W+pad)+pad, C]``, C being 1 or 3.
   """
   images = np.asarray(images, np.float32)
+  if scale > 1:
+    images = images.repeat(scale, axis=1).repeat(scale, axis=2)
   n, h, w, c = images.shape
   lo, hi = value_range
   images = np.clip((images - lo) / (hi - lo), 0.0, 1.0)
@@ -33,6 +59,20 @@ def image_grid(images: np.ndarray, value_range: Sequence[float] = (-1, 1),
     y, x = pad + r * (h + pad), pad + col * (w + pad)
     grid[y:y + h, x:x + w] = images[i]
   return (grid * 255).round().astype(np.uint8)
+
+
+def readable_grid(images: np.ndarray,
+                  value_range: Sequence[float] = (-1, 1),
+                  num_classes: int = 0,
+                  columns: int | None = None) -> np.ndarray:
+  """What pictures show: ``image_grid`` (``class_grid`` when
+  ``num_classes``: one row per class) with images smaller than
+  half ``READABLE_SIZE`` or less enlarged by ``enlargement``."""
+  images = np.asarray(images)
+  scale = enlargement(*images.shape[1:3])
+  if num_classes:
+    return class_grid(images, num_classes, value_range, scale=scale)
+  return image_grid(images, value_range, columns, scale=scale)
 
 
 def save_image(path: str, image: np.ndarray) -> None:
@@ -95,7 +135,7 @@ def class_labels(num_classes: int, per_class: int) -> np.ndarray:
 
 def class_grid(images: np.ndarray, num_classes: int,
                value_range: Sequence[float] = (-1, 1),
-               pad: int = 1) -> np.ndarray:
+               pad: int = 1, scale: int = 1) -> np.ndarray:
   """Class-major ``[num_classes * per_class, H, W, C]`` images (labels from
   ``class_labels``) -> one uint8 grid, row ``i`` = class ``i``."""
   images = np.asarray(images)
@@ -103,7 +143,8 @@ def class_grid(images: np.ndarray, num_classes: int,
     raise ValueError(f'{images.shape[0]} images cannot be split into '
                      f'{num_classes} rows of equal length.')
   return image_grid(images, value_range,
-                    columns=images.shape[0] // num_classes, pad=pad)
+                    columns=images.shape[0] // num_classes, pad=pad,
+                    scale=scale)
 
 
 def scatter_2d_by_class(path: str, samples: np.ndarray, labels: np.ndarray,

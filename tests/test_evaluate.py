@@ -4,6 +4,7 @@ evaluators, metrics.jsonl, the plots and the workdir tools."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 
@@ -277,14 +278,22 @@ def _image_config(name, tmp_path):
 
 
 @pytest.mark.parametrize('dataset', ['digits', 'mnist'])
-def test_image_evaluators_train_cache_and_score(dataset, tmp_path, request):
+def test_image_evaluators_train_cache_and_score(dataset, tmp_path, request,
+                                                caplog, capfd):
   if dataset == 'mnist':
     request.getfixturevalue('mock_mnist')
   config = _image_config(dataset, tmp_path)
   evaluators = evaluate.build_evaluators(config, str(tmp_path))
   assert [e.name for e in evaluators] == ['classifier', 'equilibrium']
   gan, state = train_lib.build(config)
-  record = evaluate.run_evaluators(evaluators, gan, state, 0, str(tmp_path))
+  with caplog.at_level(logging.INFO):
+    record = evaluate.run_evaluators(evaluators, gan, state, 0,
+                                     str(tmp_path))
+  # The wait is visible: a progress bar, then the time and the cache.
+  assert f'evaluation classifier ({dataset})' in capfd.readouterr().err
+  done = [r.getMessage() for r in caplog.records
+          if 'Trained the evaluation classifier in' in r.getMessage()]
+  assert len(done) == 1 and evaluators[0].cache_path in done[0]
   assert set(record) == {'step', 'fid', 'fid_floor', 'class_coverage',
                          'class_kl', 'classifier_accuracy', 'd_real',
                          'd_fake'}
@@ -438,6 +447,16 @@ def test_eval_config_is_checked():
   config.eval.num_samples = 1
   with pytest.raises(errors.ConfigError, match='eval.num_samples=1'):
     evaluate.build_evaluators(config, None)
+  config.eval.num_samples = 500
+  # A config.json or a plain dict can hold any type (a ConfigDict refuses a
+  # str for the bool field itself).
+  fields = config.to_dict()
+  fields['eval']['at_end'] = 'no'
+  config = ml_collections.ConfigDict(fields)
+  with pytest.raises(errors.ConfigError,
+                     match=r"^config.eval.at_end='no' is not allowed: use "
+                     'True .* or False.$'):
+    evaluate.build_evaluators(config, None)
 
 
 # ------------------------------------------------------------------ plots
@@ -455,6 +474,18 @@ def test_every_plot_is_a_readable_png_of_the_expected_size(tmp_path):
   grid = visualize.image_grid(images, (-1, 1))
   visualize.save_image(str(tmp_path / 'grid.png'), grid)
   assert _png_size(tmp_path / 'grid.png') == (3 * 9 + 1, 4 * 9 + 1)
+  # Pictures enlarge small images (x4 for 8x8: 32-pixel cells, one-pixel
+  # borders), nearest neighbour: each pixel a block of its own value.
+  big = visualize.readable_grid(images, (-1, 1))
+  assert big.shape == (3 * 33 + 1, 4 * 33 + 1, 1)
+  np.testing.assert_array_equal(big[1:33, 1:33], np.kron(
+      grid[1:9, 1:9, 0], np.ones((4, 4), np.uint8))[..., None])
+  assert (big[0] == 255).all() and (big[:, 33] == 255).all()
+  assert visualize.readable_grid(rng.uniform(size=(4, 28, 28, 3)),
+                                 (0, 1)).shape == (2 * 29 + 1,) * 2 + (3,)
+  assert visualize.readable_grid(rng.uniform(size=(6, 16, 16, 1)), (0, 1),
+                                 num_classes=3).shape == (3 * 33 + 1,
+                                                          2 * 33 + 1, 1)
   rgb = visualize.class_grid(rng.uniform(0, 1, (6, 5, 4, 3)), 3, (0, 1))
   visualize.save_image(str(tmp_path / 'class.png'), rgb)
   assert _png_size(tmp_path / 'class.png') == (3 * 6 + 1, 2 * 5 + 1)

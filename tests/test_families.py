@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import jax
+import matplotlib.image
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -88,8 +89,18 @@ def test_vae_resumes_bitwise_and_loads_samples_evaluates(tmp_path,
   a = ganjax.sample(loaded, num=7, seed=1)
   np.testing.assert_array_equal(a, ganjax.sample(loaded, num=7, seed=1))
   assert a.shape == (7, 8, 8, 1)
-  path = ganjax.evaluation.sample_from_workdir(str(tmp_path / 'b'), num=9)
-  assert os.path.exists(path)
+  path = ganjax.evaluation.sample_from_workdir(str(tmp_path / 'b'), num=9,
+                                              npy=True)
+  # 8x8 digits are drawn 4x larger (readable); the .npy keeps them raw.
+  assert matplotlib.image.imread(path).shape[:2] == (3 * 33 + 1,) * 2
+  raw = np.load(path[:-4] + '.npy')
+  np.testing.assert_array_equal(raw, ganjax.sample(loaded, num=9))
+  # A latent interpolation: deterministic, from one image to another.
+  frames = ganjax.interpolate(loaded, num=5, seed=2)
+  assert frames.shape == (5, 8, 8, 1)
+  np.testing.assert_array_equal(frames, ganjax.interpolate(loaded, num=5,
+                                                           seed=2))
+  assert not np.allclose(frames[0], frames[-1])
   # 'auto' has no 'equilibrium' for a family without a discriminator.
   loaded.config.eval.evaluators = 'auto'
   assert evaluators_lib.evaluator_names(loaded.config) == ['classifier']

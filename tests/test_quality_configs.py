@@ -9,6 +9,7 @@ import math
 import os
 
 import jax
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -50,6 +51,10 @@ def test_quality_config_trains_a_few_steps(name, tmp_path):
   for leaf in jax.tree.leaves(state.g_params):
     assert np.all(np.isfinite(np.asarray(leaf)))
   assert os.listdir(tmp_path / 'run' / 'samples')
+  if config.data.name == 'digits':  # 16 8x8 digits, drawn 4x larger
+    picture = plt.imread(str(tmp_path / 'run' / 'samples' /
+                             'step_0000002.png'))
+    assert picture.shape[:2] == (4 * 33 + 1, 4 * 33 + 1)
 
 
 def test_every_config_docstring_is_short_and_has_its_command():
@@ -61,6 +66,14 @@ def test_every_config_docstring_is_short_and_has_its_command():
       doc = ast.get_docstring(ast.parse(f.read()), clean=False)
     assert doc and f'configs/{name}.py' in doc, name
     assert len(doc.splitlines()) <= 25, (name, len(doc.splitlines()))
+    # A smoke test that trains no evaluation classifier (tried for
+    # svhn_wgan by tests/test_train.py).
+    smoke = [l for l in doc.splitlines() if l.endswith(
+        '# smoke test: no final evaluation')]
+    assert len(smoke) == 1, name
+    assert ('--config.train.steps=2 --config.eval.at_end=False' in smoke[0]
+            and (name == 'default' or f'--config=configs/{name}.py'
+                 in smoke[0])), name
     assert 'issue ' not in doc, name
 
 

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from unittest import mock
 
 import jax
@@ -56,9 +57,16 @@ def test_running_again_does_not_start_over(tmp_path):
 
 
 def test_svhn_wgan_two_steps_under_mock_data(tmp_path, mock_tfds):
+  # The docstring's smoke test: the evaluators stay on ('auto') but the
+  # final evaluation is skipped, so no evaluation classifier is trained.
   config = tiny(config_lib.get_config('svhn_wgan'))
+  config.eval.evaluators = 'auto'
+  config.eval.at_end = False
+  config.eval.classifier.cache_dir = str(tmp_path / 'cache')
   state = train.train_and_evaluate(config, str(tmp_path))
   assert int(state.step) == 2
+  assert not os.path.exists(tmp_path / 'cache')
+  assert not os.path.exists(tmp_path / 'metrics.jsonl')
   picture = plt.imread(str(tmp_path / 'samples' / 'step_0000002.png'))
   assert picture.shape[:2] == (4 * 33 + 1, 4 * 33 + 1)  # 16 samples, 32x32
 
@@ -148,3 +156,19 @@ def test_dispatch_plan_stops_at_every_interval():
   assert sum(sizes) == 23 and max(sizes) <= 8
   for boundary in (4, 8, 10, 12, 16, 20, 23):
     assert boundary in ends
+
+
+def test_interpolate_and_live_samples_refuse_in_one_line():
+  config = config_lib.get_config('grid25_conditional_mlp')
+  # Refused before anything is generated (ganjax.interpolate itself:
+  # tests/test_families.py and the notebook).
+  trained = ganjax.Trained(config, types.SimpleNamespace(num_classes=25),
+                           None)
+  with pytest.raises(errors.ConfigError,
+                     match=r'^label=25 is not allowed: use a class in '
+                     r'\[0, 25\).$'):
+    ganjax.interpolate(trained, label=25)
+  with mock.patch.dict('sys.modules', {'IPython': None}):
+    with pytest.raises(errors.ConfigError, match='^show_samples=True .*'
+                       'IPython is not installed'):
+      ganjax.train(config, '/nonexistent/never', show_samples=True)

@@ -65,8 +65,12 @@ def array_batches(images: np.ndarray, labels: np.ndarray, batch_size: int,
 
 def train_classifier(batches: Iterator[tuple[np.ndarray, np.ndarray]],
                      num_classes: int, steps: int, learning_rate: float = 1e-3,
-                     seed: int = 0) -> tuple[Classifier, Any]:
+                     seed: int = 0,
+                     progress: str | None = None) -> tuple[Classifier, Any]:
   """Trains a ``Classifier`` for ``steps`` Adam steps on ``batches``.
+
+  ``progress``: the label of a tqdm progress bar (notebook-aware; on a
+  terminal, on stderr) over the steps; None shows none.
 
   Returns the module and its parameters (a pytree of numpy arrays).
   """
@@ -75,13 +79,22 @@ def train_classifier(batches: Iterator[tuple[np.ndarray, np.ndarray]],
   params = model.init(jax.random.PRNGKey(seed), jnp.asarray(first_x))['params']
   opt_state = optax.adam(learning_rate).init(params)
   x, y = first_x, first_y
+  bar = None
+  if progress is not None:
+    from tqdm.auto import tqdm  # pylint: disable=g-import-not-at-top
+    bar = tqdm(total=steps, desc=progress, unit='step')
   for i in range(steps):
     if i:
       x, y = next(batches)
     params, opt_state = _train_step(model, float(learning_rate), params,
                                     opt_state, jnp.asarray(x, jnp.float32),
                                     jnp.asarray(y, jnp.int32))
-  return model, jax.device_get(params)
+    if bar is not None:
+      bar.update(1)
+  params = jax.device_get(params)
+  if bar is not None:
+    bar.close()
+  return model, params
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))

@@ -6,12 +6,14 @@ Options ``config.eval.classifier``: ``num_real`` [10000] held-out real
 images of the reference (at most the whole ``eval.test_split``), ``steps``
 [2000], ``batch_size`` [128] and ``learning_rate`` [1e-3] of the
 classifier's training, ``cache_dir`` [None: ``$GANJAX_CACHE_DIR`` or
-``~/.cache/ganjax/classifiers``]. Definitions: docs/EVALUATION.md.
+``~/.cache/ganjax/classifiers``]. Training it shows a progress bar and logs
+the time it took and where it is cached. Definitions: docs/EVALUATION.md.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 import ml_collections
 import numpy as np
@@ -105,21 +107,28 @@ class ClassifierEvaluator(Evaluator):
           f'the classifier evaluator needs labelled images of at least two '
           f'classes; {self.config.data.name!r} has {num_classes}. Set '
           "config.eval.evaluators='equilibrium'.")
-    logging.info('Training the evaluation classifier for %s (%d steps); '
-                 'it will be cached in %s.', self.config.data.name,
-                 self.steps, self.cache_path)
+    logging.info(
+        'Training the evaluation classifier for %s (%d steps, once per '
+        'dataset: it is cached in %s for later runs). A smoke run can skip '
+        'the final evaluation with --config.eval.at_end=False.',
+        self.config.data.name, self.steps, self.cache_path)
+    started = time.perf_counter()
     stream = data.make_stream(self.config,
                               batch_shape=(self.classifier_batch_size,),
                               seed=self.seed)
     batches = ((b['x'], b['label']) for b in stream)
     model, params = classifier_lib.train_classifier(
-        batches, num_classes, self.steps, self.learning_rate, self.seed)
+        batches, num_classes, self.steps, self.learning_rate, self.seed,
+        progress=f'evaluation classifier ({self.config.data.name})')
     acc = classifier_lib.accuracy(model, params, test['x'], test['label'],
                                   self.batch_size)
     classifier_lib.save(self.cache_path, params, num_classes, {
         'dataset': self.config.data.name, 'shape': list(self.shape),
         'test_split': self.config.eval.test_split,
         'test_examples': int(len(test['x'])), 'test_accuracy': acc})
+    logging.info('Trained the evaluation classifier in %.1f s (test accuracy '
+                 '%.4f); cached in %s: later runs on this data load it.',
+                 time.perf_counter() - started, acc, self.cache_path)
     self.trained_now = True
     return model, params
 

@@ -47,6 +47,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
     value = e[field]
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
       fail(field, value, f'use an integer >= {low}')
+  if not isinstance(e.at_end, bool):
+    fail('at_end', e.at_end, 'use True (evaluate after the last step too) '
+         'or False')
   for cls in REGISTRY.values():
     cls.check(config)
   for name in evaluator_names(config):
