@@ -32,22 +32,27 @@ def _close(a, b, rtol=RTOL, atol=ATOL):
 
 def _check_same_function(flax_layer, fast_layer, x, seed=0):
   """Same params -> same outputs and input/kernel gradients."""
-  variables = flax_layer.init(jax.random.PRNGKey(seed), x)
-  fast_vars = fast_layer.init(jax.random.PRNGKey(seed), x)
+  # Compiled, not op by op: one compilation per function is cheaper than
+  # dispatching (and compiling) each of the layers' and gradients' ops.
+  variables = jax.jit(flax_layer.init)(jax.random.PRNGKey(seed), x)
+  fast_vars = jax.eval_shape(fast_layer.init, jax.random.PRNGKey(seed), x)
   assert jax.tree.map(jnp.shape, fast_vars) == jax.tree.map(
       jnp.shape, variables)
-  y_ref = flax_layer.apply(variables, x)
-  y_fast = fast_layer.apply(variables, x)
-  assert y_fast.shape == y_ref.shape
-  _close(y_fast, y_ref)
+  y_ref = jax.jit(flax_layer.apply)(variables, x)
   cot = jax.random.normal(jax.random.PRNGKey(seed + 1), y_ref.shape)
 
-  def grads(layer):
-    loss = lambda v, x: jnp.sum(layer.apply(v, x) * cot)
-    return jax.grad(loss, argnums=(0, 1))(variables, x)
+  @jax.jit
+  def outputs_and_grads(variables, x):
+    def run(layer):
+      loss = lambda v, x: jnp.sum(layer.apply(v, x) * cot)
+      return layer.apply(variables, x), jax.grad(loss, argnums=(0, 1))(
+          variables, x)
+    return run(fast_layer), run(flax_layer)
 
-  g_params, g_x = grads(fast_layer)
-  r_params, r_x = grads(flax_layer)
+  (y_fast, (g_params, g_x)), (y_ref, (r_params, r_x)) = outputs_and_grads(
+      variables, x)
+  assert y_fast.shape == y_ref.shape
+  _close(y_fast, y_ref)
   _close(g_x, r_x)
   _close(g_params, r_params)
 
@@ -143,20 +148,24 @@ def _dcgan_pair(shape, **g_extra):
 def test_dcgan_fast_layers_same_parameters_and_function(shape, kernel):
   fast_g, flax_g, fast_d, flax_d = _dcgan_pair(shape, kernel_size=kernel)
   z = jax.random.normal(jax.random.PRNGKey(0), (4, 100))
-  g_vars = flax_g.init(jax.random.PRNGKey(1), z, train=False)
-  assert jax.tree.map(jnp.shape, fast_g.init(
-      jax.random.PRNGKey(1), z, train=False)) == jax.tree.map(
-          jnp.shape, g_vars)
+  g_vars = jax.jit(lambda k: flax_g.init(k, z, train=False))(
+      jax.random.PRNGKey(1))
+  assert jax.tree.map(jnp.shape, jax.eval_shape(
+      lambda k: fast_g.init(k, z, train=False),
+      jax.random.PRNGKey(1))) == jax.tree.map(jnp.shape, g_vars)
   out = {}
   for name, g in (('fast', fast_g), ('flax', flax_g)):
-    out[name] = g.apply(g_vars, z, train=True, mutable=['batch_stats'])
+    out[name] = jax.jit(lambda v, g=g: g.apply(
+        v, z, train=True, mutable=['batch_stats']))(g_vars)
   _close(out['fast'][0], out['flax'][0])
   _close(out['fast'][1], out['flax'][1])
   images = out['flax'][0]
-  d_vars = flax_d.init(jax.random.PRNGKey(2), images, train=False)
+  d_vars = jax.jit(lambda k: flax_d.init(k, images, train=False))(
+      jax.random.PRNGKey(2))
   rngs = {'dropout': jax.random.PRNGKey(3)}
-  _close(fast_d.apply(d_vars, images, train=True, rngs=rngs),
-         flax_d.apply(d_vars, images, train=True, rngs=rngs))
+  d_out = jax.jit(lambda v: [d.apply(v, images, train=True, rngs=rngs)
+                             for d in (fast_d, flax_d)])(d_vars)
+  _close(*d_out)
 
 
 def _mnist_gan(loss, n_critic, fast, batch=8):
