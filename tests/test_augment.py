@@ -36,7 +36,7 @@ def lit(h=16, w=16, at=(8, 8), c=1):
 def test_diff_augment_keeps_shape_and_dtype(policy, dtype):
   for shape in [(4, 16, 16, 3), (4, 12, 8, 1)]:
     x = images(shape).astype(dtype)
-    y = augment.diff_augment(KEY, x, policy)
+    y = jax.jit(augment.diff_augment, static_argnums=2)(KEY, x, policy)
     assert y.shape == x.shape and y.dtype == dtype
     assert not np.array_equal(np.asarray(y, np.float32),
                               np.asarray(x, np.float32))
@@ -44,14 +44,16 @@ def test_diff_augment_keeps_shape_and_dtype(policy, dtype):
 
 @pytest.mark.parametrize('pipeline', PIPELINES)
 def test_ada_keeps_shape_and_dtype_and_p0_is_the_identity(pipeline):
+  # Compiled as in a step (op by op it is several times slower); p traced.
+  ada = jax.jit(augment.ada_augment, static_argnums=3)
   for shape in [(8, 16, 16, 3), (8, 8, 8, 1)]:
     for dtype in (jnp.float32, jnp.bfloat16):
       x = images(shape).astype(dtype)
-      y = augment.ada_augment(KEY, x, 1.0, pipeline)
+      y = ada(KEY, x, jnp.float32(1.0), pipeline)
       assert y.shape == x.shape and y.dtype == dtype
       assert not np.array_equal(np.asarray(y, np.float32),
                                 np.asarray(x, np.float32))
-      same = augment.ada_augment(KEY, x, jnp.float32(0.0), pipeline)
+      same = ada(KEY, x, jnp.float32(0.0), pipeline)
       np.testing.assert_array_equal(np.asarray(same, np.float32),
                                     np.asarray(x, np.float32))
 
