@@ -1,0 +1,40 @@
+r"""Offline 8x8 digits: an ACGAN (auxiliary classifier GAN) of MLPs.
+
+  python launch.py --config=configs/digits_acgan.py --workdir=runs/digits_acgan
+
+configs/digits_wgan_gp.py (same data, widths, WGAN-GP lambda 10, 2 critic
+steps, Adam 5e-4 betas (0.5, 0.9), batch 128, EMA 0.995, 5,000 steps)
+made class-conditional the ACGAN way (Odena et al. 2017):
+
+* G (``conditional_mlp``): [z (32), embed(y) (8)] -> 2 x 256 LeakyReLU ->
+  64, tanh; y uniform over the 10 digits for generated images;
+* D (``projection_mlp`` with its auxiliary classifier, set by
+  ``loss.acgan_weight``): 64 -> 256 -> 256 LeakyReLU = phi(x); the critic
+  value psi(phi(x)) is not conditioned on y, and 10 class logits come from
+  the same phi(x);
+* D adds the class cross-entropy of real and generated images
+  (``loss.acgan_weight=1``, ``loss.acgan_fake_weight=1``), G that of its
+  samples under their labels.
+
+The metrics ``ac_real_accuracy`` / ``ac_fake_accuracy`` in
+train_metrics.jsonl are D's classifier's accuracy on real / generated
+images. CPU time and expected scores (seed 0, measured on the shared 2-core
+CPU): see docs/RESULTS.md, "Lab notes" (digits_acgan).
+"""
+
+from ganjax import config_lib
+
+NUM_CLASSES = 10
+
+
+def get_config():
+  config = config_lib.get_config('digits_wgan_gp')
+  config.model.num_classes = NUM_CLASSES  # Given to both modules.
+  config.model.generator = dict(name='conditional_mlp', embed_dim=8,
+                                hidden=(256, 256), activation='leaky_relu',
+                                output_activation='tanh')
+  config.model.discriminator = dict(name='projection_mlp', hidden=(256, 256),
+                                    activation='leaky_relu')
+  config.loss.acgan_weight = 1.0
+  config.loss.acgan_fake_weight = 1.0
+  return config
