@@ -260,6 +260,9 @@ def describe(config) -> str:
   loss = config.loss.name + (f' (gp {gp:g})' if gp else '')
   if config.loss.r1_weight:
     loss += f' + R1 (gamma {config.loss.r1_weight:g})'
+  if config.loss.acgan_weight:
+    loss += (f' + ACGAN (lambda {config.loss.acgan_weight:g}, generated '
+             f'images x {config.loss.acgan_fake_weight:g} in D)')
   if config.loss.top_k_fraction < 1.0:
     loss += (f' + top-k G updates (nu {config.loss.top_k_fraction:g}, '
              f'gamma {config.loss.top_k_decay:g} per step)')

@@ -16,10 +16,12 @@ made class-conditional the ACGAN way (Odena et al. 2017):
   (``loss.acgan_weight=1``, ``loss.acgan_fake_weight=1``), G that of its
   samples under their labels.
 
-The metrics ``ac_real_accuracy`` / ``ac_fake_accuracy`` in
-train_metrics.jsonl are D's classifier's accuracy on real / generated
-images. CPU time and expected scores (seed 0, measured on the shared 2-core
-CPU): see docs/RESULTS.md, "Lab notes" (digits_acgan).
+Measured (docs/RESULTS.md, seeds 0-2): classifier FID 11.2 +- 1.0 against
+the real-data floor 10.0 (1.12x), all 10 classes, class KL < 0.001; the
+evaluation classifier gives 96-98% of the samples their conditioning
+label; D's classifier ends at 100% on real digits (``ac_real_accuracy``
+in train_metrics.jsonl). 205 +- 22 s a run on the shared 2-core CPU (load
+7-9), evaluation included.
 """
 
 from ganjax import config_lib
