@@ -3,6 +3,7 @@ r"""Sample quality over seeds: reruns the quality configs, writes docs/RESULTS.m
     python benchmarks/quality.py                          # everything, 10 seeds
     python benchmarks/quality.py --seeds 3 --only ring8_ns,grid25_ns
     python benchmarks/quality.py --jobs 2                 # runs in 2 processes
+    python benchmarks/quality.py --study small_data --seeds 3 --jobs 1
 
 Each (experiment, seed) is one ``ganjax.loop.train_and_evaluate`` run of a
 config from ``configs/`` in a fresh workdir under ``--workdir`` (default
@@ -21,6 +22,12 @@ threads). The script then writes
 * ``docs/RESULTS.md``: the tables (mean +- std over seeds) beside the
   published figures, targets met or not, settings, commands and times;
   its hand-written last section, each config's lab notes, is kept.
+
+``--study small_data`` runs the arms of the small-data study (issue 18,
+``STUDIES``: digits_wgan_gp's model and budget under NS or hinge + spectral
+norm, without augmentation, with DiffAugment and with ADA) instead of the
+experiments, merged into the JSON as ``--only`` does; RESULTS.md gets a
+section with its table and what each ingredient changed.
 
 ``--only`` runs a subset and merges it into the existing
 ``docs/results/quality.json`` before rewriting RESULTS.md, so one experiment
@@ -67,7 +74,47 @@ EXPERIMENTS = {
     'digits_wgan_gp': ('digits_wgan_gp', 'classifier', {}, 'slow'),
     # The VAE baseline (config.family='vae') on the same digits and scores.
     'digits_vae': ('digits_vae', 'classifier', {}, None),
+    # ACGAN (configs/digits_acgan.py): digits_wgan_gp made class-conditional
+    # with D's auxiliary classifier.
+    'digits_acgan': ('digits_acgan', 'classifier', {}, 'slow'),
 }
+
+# Studies (--study NAME): arm -> (config name, kind, overrides, None), run
+# and cached like the experiments but not part of the default invocation.
+# small_data (issue 18): configs/digits_wgan_gp.py's G, D (MLPs), optimizer,
+# batch, n_critic, EMA and 5,000 steps, with the loss, D's spectral
+# normalization and the augmentation of D's inputs changed. DiffAugment
+# takes the reference's policy for small data; ADA the reference's default
+# pipeline 'bgc' (blit, color) and controller (target 0.6, 500k images).
+_DIGITS_D = dict(name='mlp', hidden=(256, 256), activation='leaky_relu')
+_SMALL_DATA_LOSSES = {
+    'ns': {'loss.name': 'ns', 'loss.gp_weight': 0.0},
+    'hinge_sn': {'loss.name': 'hinge', 'loss.gp_weight': 0.0,
+                 'model.discriminator': {**_DIGITS_D, 'spectral_norm': True}},
+}
+_SMALL_DATA_AUGMENT = {
+    '': {},
+    '_diffaug': {'augment.policy': 'color,translation,cutout'},
+    '_ada': {'augment.ada': 'blit,color'},
+}
+# The fix tried after the six arms missed the target: the best arm
+# (hinge + SN, no augmentation, whose D stayed weak: hinge loss near 2)
+# trained three times as long. Key -> the arm it extends.
+_SMALL_DATA_FIXES = {'sd_hinge_sn_15k': 'sd_hinge_sn'}
+STUDIES = {
+    'small_data': {
+        **{f'sd_{loss}{aug}': ('digits_wgan_gp', 'classifier',
+                               {**lo, **ao}, None)
+           for loss, lo in _SMALL_DATA_LOSSES.items()
+           for aug, ao in _SMALL_DATA_AUGMENT.items()},
+        'sd_hinge_sn_15k': ('digits_wgan_gp', 'classifier',
+                            {**_SMALL_DATA_LOSSES['hinge_sn'],
+                             'train.steps': 15_000}, None),
+    },
+}
+# Every runnable key: the experiments, then the studies' arms.
+ALL_RUNS = {**EXPERIMENTS,
+            **{k: v for arms in STUDIES.values() for k, v in arms.items()}}
 
 METRICS = {
     'mixture': ('modes_covered', 'hq_fraction', 'reverse_kl'),
@@ -99,6 +146,10 @@ def parse_args(argv=None):
   p.add_argument('--only', default='',
                  help='comma-separated experiments (default: all): '
                  + ', '.join(EXPERIMENTS))
+  p.add_argument('--study', default='', choices=('',) + tuple(STUDIES),
+                 help='run the arms of a study instead of the experiments '
+                 '(small_data: NS vs hinge + spectral norm on digits, '
+                 'without / with DiffAugment / ADA)')
   p.add_argument('--max_seeds_slow', type=int, default=3,
                  help='seeds of the slow experiment (digits_wgan_gp; '
                  'default 3)')
@@ -137,7 +188,7 @@ def run_one(task):
   key, seed, workdir, overrides = task
   import ganjax  # pylint: disable=g-import-not-at-top
   from ganjax import evaluation as evaluate, loop as train  # pylint: disable=g-import-not-at-top
-  name, kind, extra, _ = EXPERIMENTS[key]
+  name, kind, extra, _ = ALL_RUNS[key]
   config = ganjax.get_config(name, **{**extra, **overrides})
   config.seed = seed
   config.eval.every = 0
@@ -209,6 +260,9 @@ def describe(config) -> str:
   loss = config.loss.name + (f' (gp {gp:g})' if gp else '')
   if config.loss.r1_weight:
     loss += f' + R1 (gamma {config.loss.r1_weight:g})'
+  if config.loss.acgan_weight:
+    loss += (f' + ACGAN (lambda {config.loss.acgan_weight:g}, generated '
+             f'images x {config.loss.acgan_fake_weight:g} in D)')
   if config.loss.top_k_fraction < 1.0:
     loss += (f' + top-k G updates (nu {config.loss.top_k_fraction:g}, '
              f'gamma {config.loss.top_k_decay:g} per step)')
@@ -219,6 +273,12 @@ def describe(config) -> str:
            + (f', {t.g_steps} G updates per step'
               if t.g_steps != 1 else ''), f'{t.steps:,} steps',
            f'EMA of G {m.ema_decay:g}' if m.ema_decay else 'no EMA']
+  a = config.augment
+  if a.policy:
+    parts.append(f'DiffAugment {a.policy!r} on D\'s inputs')
+  if a.ada:
+    parts.append(f'ADA {a.ada!r} on D\'s inputs (target {a.ada_target:g}, '
+                 f'{a.ada_speed_images:,} images per unit of p)')
   if m.jacobian_truncation:
     parts.append(f'samples drawn with Jacobian truncation (the '
                  f'{100 * m.jacobian_truncation:g}% of latents with the '
@@ -258,7 +318,7 @@ def summarize(runs):
   for r in runs:
     by.setdefault(r['experiment'], []).append(r)
   out = {}
-  order = list(EXPERIMENTS)
+  order = list(ALL_RUNS)
   for key, rs in sorted(by.items(), key=lambda kv: (
       order.index(kv[0]) if kv[0] in order else len(order), kv[0])):
     rs.sort(key=lambda r: r['seed'])
@@ -472,7 +532,8 @@ def write_report(path, runs, meta):
     add('')
 
   # --- digits ---
-  digits = [k for k in ('digits_wgan_gp', 'digits_vae') if k in s]
+  digits = [k for k in ('digits_wgan_gp', 'digits_acgan', 'digits_vae')
+            if k in s]
   if digits:
     add('## Offline digits (scikit-learn 8x8, `data.name=\'digits\'`)')
     add('')
@@ -485,6 +546,10 @@ def write_report(path, runs, meta):
         '(`config.family=\'vae\'`; samples are the decoder\'s means) '
         'scored the same way.')
     add('')
+    if 'digits_acgan' in s:
+      add('`digits_acgan` is the class-conditional ACGAN (its samples drawn '
+          'for labels cycling 0..9, as the evaluators draw them).')
+      add('')
     add('| config | seeds | FID | FID floor | FID / floor | classes | class KL '
         '| classifier accuracy | seeds meeting all three | time per run |')
     add('|---|---|---|---|---|---|---|---|---|---|')
@@ -497,6 +562,8 @@ def write_report(path, runs, meta):
           f'{fmt(*e["classifier_accuracy"], 3)} | {good}/{len(e["runs"])} | '
           f'{e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
     add('')
+
+  _small_data_section(add, s)
 
   # --- settings ---
   add('## What each config uses')
@@ -570,6 +637,112 @@ def _ok_1d(m):
           and abs(m['std'] - 1.25) <= 0.05 and m['ks'] <= 0.03)
 
 
+# The small-data study's target (issue 18), for its best arm: FID / floor
+# <= 1.3 with all 10 classes and class KL <= 0.05.
+SMALL_DATA_TARGET = {'fid_ratio': 1.3, 'class_kl': 0.05}
+
+
+def _small_data_ok(m):
+  return (m['fid'] is not None
+          and m['fid'] / m['fid_floor'] <= SMALL_DATA_TARGET['fid_ratio']
+          and m['class_coverage'] == 10
+          and m['class_kl'] <= SMALL_DATA_TARGET['class_kl'])
+
+
+def _arm_parts(key):
+  """(loss and D, augmentation, anything else) of a small-data arm, read
+  from its overrides."""
+  o = ALL_RUNS[key][2]
+  d = o.get('model.discriminator', {})
+  loss = o['loss.name'] + (' + SN' if d.get('spectral_norm') else '')
+  aug = ('DiffAugment' if o.get('augment.policy') else
+         'ADA' if o.get('augment.ada') else 'none')
+  rest = {k: v for k, v in o.items() if not k.startswith(
+      ('loss.', 'model.discriminator', 'augment.'))}
+  return loss, aug, ', '.join(f'{k}={v}' for k, v in rest.items())
+
+
+def _small_data_section(add, s):
+  """The small-data study's table and what each ingredient changed."""
+  arms = [k for k in STUDIES['small_data'] if k in s]
+  if not arms:
+    return
+  add('## Small data: NS vs hinge + spectral norm, DiffAugment and ADA '
+      '(digits)')
+  add('')
+  add('`python benchmarks/quality.py --study small_data --seeds 3 --jobs 1`. '
+      'The offline digits (1,437 training images) with '
+      '`configs/digits_wgan_gp.py`\'s G and D (MLPs 256-256), Adam 5e-4 '
+      'betas (0.5, 0.9), batch 128, 2 D steps per G step, EMA of G 0.995 '
+      'and 5,000 steps (the same budget in every arm unless the last '
+      'column says otherwise); only the loss, D\'s spectral normalization '
+      'and the augmentation of D\'s inputs change. NS: the non-saturating '
+      'loss, no penalty; hinge + SN: the hinge loss with every layer of D '
+      'spectrally normalized; DiffAugment: `color,translation,cutout` (the '
+      'reference\'s small-data policy); ADA: `blit,color` (the reference\'s '
+      '`bgc`) with its controller (target 0.6, 500k images per unit of p). '
+      'Scores as in the digits table above. Target (issue 18), for the best '
+      f'arm: FID / floor <= {SMALL_DATA_TARGET["fid_ratio"]:g}, 10 classes, '
+      f'class KL <= {SMALL_DATA_TARGET["class_kl"]:g}.')
+  add('')
+  add('| arm | loss | augmentation | other | seeds | FID | FID / floor | '
+      'classes | class KL | seeds meeting the target | time per run |')
+  add('|---|---|---|---|---|---|---|---|---|---|---|')
+  rows = [('digits_wgan_gp', ('wgan_gp (gp 10)', 'none', 'reference'))] + [
+      (k, _arm_parts(k)) for k in arms]
+  for key, (loss, aug, rest) in rows:
+    if key not in s:
+      continue
+    e = s[key]
+    good = sum(1 for r in e['runs'] if _small_data_ok(r['metrics']))
+    add(f'| `{key}` | {loss} | {aug} | {rest} | {len(e["seeds"])} | '
+        f'{fmt(*e["fid"], 1)} | {fmt(*e["fid_ratio"], 2)} | '
+        f'{fmt(*e["class_coverage"], 1)} | {fmt(*e["class_kl"], 3)} | '
+        f'{good}/{len(e["runs"])} | {e["wall"][0]:.0f} ± '
+        f'{e["wall"][1]:.0f} s |')
+  add('')
+  ratio = lambda k: s[k]['fid_ratio'][0]
+  changes = []
+  for aug in ('', '_diffaug', '_ada'):
+    a, b = f'sd_ns{aug}', f'sd_hinge_sn{aug}'
+    if a in s and b in s:
+      changes.append(f'hinge + SN instead of NS ({_arm_parts(a)[1]}): '
+                     f'{ratio(a):.2f} -> {ratio(b):.2f}')
+  for loss in ('ns', 'hinge_sn'):
+    for aug in ('_diffaug', '_ada'):
+      a, b = f'sd_{loss}', f'sd_{loss}{aug}'
+      if a in s and b in s:
+        changes.append(f'{_arm_parts(b)[1]} on {_arm_parts(a)[0]}: '
+                       f'{ratio(a):.2f} -> {ratio(b):.2f}')
+  for fix, base in _SMALL_DATA_FIXES.items():
+    if fix in s and base in s:
+      changes.append(f'{_arm_parts(fix)[2]} on `{base}`: {ratio(base):.2f} '
+                     f'-> {ratio(fix):.2f}')
+  if changes:
+    add('What each ingredient changed (mean FID / floor, lower is better):')
+    add('')
+    for change in changes:
+      add(f'* {change}')
+    add('')
+  def verdict(key):
+    e = s[key]
+    met = (e['fid_ratio'][0] <= SMALL_DATA_TARGET['fid_ratio']
+           and e['class_coverage'][0] == 10
+           and e['class_kl'][0] <= SMALL_DATA_TARGET['class_kl'])
+    return (f'`{key}`, FID / floor {fmt(*e["fid_ratio"], 2)}, class KL '
+            f'{fmt(*e["class_kl"], 3)}: the target is '
+            + ('**met**' if met else '**missed**'))
+
+  same_budget = [k for k in arms if k not in _SMALL_DATA_FIXES]
+  if same_budget:
+    add(f'Best arm at the same budget: {verdict(min(same_budget, key=ratio))}.')
+    add('')
+  for fix in arms:
+    if fix in _SMALL_DATA_FIXES:
+      add(f'The fix tried ({_arm_parts(fix)[2]}): {verdict(fix)}.')
+      add('')
+
+
 def _ok_digits(m):
   return (m['fid'] is not None and m['fid'] <= 2 * m['fid_floor']
           and m['class_coverage'] == 10 and m['class_kl'] <= 0.05)
@@ -585,9 +758,11 @@ def _loadavg():
 def main(argv=None):
   args = parse_args(argv)
   only = [k for k in args.only.split(',') if k]
+  if args.study:
+    only = only or list(STUDIES[args.study])
   for k in only:
-    if k not in EXPERIMENTS:
-      sys.exit(f'unknown experiment {k!r}; choose from {", ".join(EXPERIMENTS)}')
+    if k not in ALL_RUNS:
+      sys.exit(f'unknown experiment {k!r}; choose from {", ".join(ALL_RUNS)}')
   keys = only or list(EXPERIMENTS)
   overrides = {}
   for item in args.override:
@@ -596,7 +771,7 @@ def main(argv=None):
   tasks = []
   for seed in range(args.seeds):
     for key in keys:
-      cap = args.max_seeds_slow if EXPERIMENTS[key][3] == 'slow' else None
+      cap = args.max_seeds_slow if ALL_RUNS[key][3] == 'slow' else None
       if cap is None or seed < cap:
         tasks.append((key, seed,
                       os.path.join(args.workdir, key, f'seed_{seed}'),

@@ -65,7 +65,15 @@ Fields (defaults in brackets):
   top-k training (Sinha et al. 2020): G's loss averages only over the
   generated samples D scores highest, a fraction ``max(top_k_fraction,
   top_k_decay ** step)`` of the global batch (their nu and gamma; their
-  gamma is per epoch, this one per train step).
+  gamma is per epoch, this one per train step);
+  ``loss.acgan_weight`` [0.0 = off]: ACGAN (Odena et al. 2017) for a
+  class-conditional GAN (``model.num_classes`` > 0, a discriminator with
+  an auxiliary classifier head: ``projection_mlp``, ``projection_dcgan``,
+  ``resnet_sngan32``): lambda of the class cross-entropy added to D's loss
+  (on real images, and on generated ones times ``loss.acgan_fake_weight``
+  [1.0: the paper; 0: PyTorch-StudioGAN's 'AC', real images only]) and to
+  G's (its samples classified as their labels); D is then not conditioned
+  on the labels (``ganjax.losses``, e.g. 1.0).
 * ``augment.*``: differentiable augmentation of every image D sees, real
   and generated, in D's and G's steps (``ganjax.augment``; images only):
   ``augment.policy`` ['']: DiffAugment (Zhao et al. 2020), e.g.
@@ -188,6 +196,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.loss.r1_weight = 0.0
   c.loss.top_k_fraction = 1.0
   c.loss.top_k_decay = 0.999
+  c.loss.acgan_weight = 0.0
+  c.loss.acgan_fake_weight = 1.0
 
   c.augment = ml_collections.ConfigDict()
   c.augment.policy = ''
@@ -334,6 +344,13 @@ def validate(config: ml_collections.ConfigDict) -> None:
     value = config.loss[field]
     if not 0 < value <= 1:
       _fail(f'loss.{field}', value, 'use a value in (0, 1]')
+  for field in ('acgan_weight', 'acgan_fake_weight'):
+    if not config.loss[field] >= 0:
+      _fail(f'loss.{field}', config.loss[field], 'use a value >= 0')
+  if config.loss.acgan_weight and config.model.num_classes <= 0:
+    _fail('loss.acgan_weight', config.loss.acgan_weight, 'ACGAN trains '
+          'an auxiliary classifier on the class labels of a class-'
+          'conditional GAN: set model.num_classes (data with labels), or 0')
   for net in ('g', 'd'):
     lr = config.optim[net].learning_rate
     if not lr > 0:

@@ -45,6 +45,24 @@ highest, the top ``k = ceil(fraction * batch)`` of the global batch, with
 The gradients of the samples D finds least realistic are dropped (Sinha
 et al. find that they can push samples away from their nearest mode).
 
+With a class-conditional GAN, ACGAN (Odena et al. 2017, *Conditional Image
+Synthesis with Auxiliary Classifier GANs*; ``config.loss.acgan_weight`` =
+lambda > 0) adds an auxiliary classifier to D (class logits beside the
+adversarial logit, from the same features) and the class cross-entropy
+``L_C = CE(C(x), y)`` to both losses, beside the adversarial loss of
+``loss.name``:
+
+* D minimizes ``lambda * (CE(C(x_real), y_real) + f * CE(C(G(z, y)), y))``
+  (``acgan_d_loss``; ``f`` = ``config.loss.acgan_fake_weight``): ``f = 1``
+  is the paper's ``L_C`` (real and generated images alike), ``f = 0`` is
+  PyTorch-StudioGAN's ``'AC'`` (D learns classes from real images only);
+* G minimizes ``lambda * CE(C(G(z, y)), y)`` (``acgan_g_loss``): its samples
+  must be classified as their conditioning labels.
+
+The paper does not weight ``L_C``; the one ``lambda`` for D and G is
+StudioGAN's ``cond_lambda`` (``worker.py``: ``d_loss + cond_lambda *
+cond_loss(real)`` and ``g_loss + cond_lambda * cond_loss(fake)``).
+
 Losses are means over the (per-device) batch; the step averages them over
 devices, so the result is the global-batch mean.
 """
@@ -106,6 +124,41 @@ def least_squares_g_loss(fake_logits: jax.Array) -> jax.Array:
   """LSGAN's G (c=1): 1/2 E[(D(G(z)) - 1)^2], as TF-GAN's
   ``least_squares_generator_loss``."""
   return 0.5 * jnp.mean((fake_logits - 1.0) ** 2)
+
+
+def class_cross_entropy(class_logits: jax.Array,
+                        labels: jax.Array) -> jax.Array:
+  """``-log softmax(class_logits)[label]``, averaged over the batch
+  (``class_logits`` [batch, classes], ``labels`` int [batch])."""
+  log_p = jax.nn.log_softmax(class_logits.astype(jnp.float32), axis=-1)
+  picked = jnp.take_along_axis(log_p, labels.astype(jnp.int32)[:, None],
+                               axis=-1)
+  return -jnp.mean(picked)
+
+
+def acgan_d_loss(real_class_logits: jax.Array, real_labels: jax.Array,
+                 fake_class_logits: jax.Array, fake_labels: jax.Array,
+                 fake_weight: float = 1.0) -> jax.Array:
+  """ACGAN's class term of D's loss (without lambda): ``CE(C(x), y) +
+  fake_weight * CE(C(G(z, y')), y')``."""
+  loss = class_cross_entropy(real_class_logits, real_labels)
+  if fake_weight:
+    loss = loss + fake_weight * class_cross_entropy(fake_class_logits,
+                                                    fake_labels)
+  return loss
+
+
+def acgan_g_loss(fake_class_logits: jax.Array,
+                 fake_labels: jax.Array) -> jax.Array:
+  """ACGAN's class term of G's loss (without lambda): ``CE(C(G(z, y)),
+  y)``, the samples classified as the labels they were drawn for."""
+  return class_cross_entropy(fake_class_logits, fake_labels)
+
+
+def class_accuracy(class_logits: jax.Array, labels: jax.Array) -> jax.Array:
+  """The fraction of the batch whose arg-max class is its label."""
+  return jnp.mean((jnp.argmax(class_logits, axis=-1) == labels
+                   ).astype(jnp.float32))
 
 
 def _global_mean(x: jax.Array, axis_name: str | None) -> jax.Array:

@@ -72,6 +72,9 @@ class GAN:
   r1_weight: float = 0.0  # gamma of the R1 penalty on real data (0: off)
   top_k_fraction: float = 1.0  # nu of top-k G updates (1: off)
   top_k_decay: float = 0.999  # gamma of top-k G updates, per step
+  # ACGAN (> 0: D has an auxiliary classifier; losses.acgan_d_loss/g_loss)
+  acgan_weight: float = 0.0  # lambda of the class cross-entropy
+  acgan_fake_weight: float = 1.0  # D's share on generated images
   axis_name: str | None = None  # the device axis under pmap, else None
   num_classes: int = 0  # > 0: a class-conditional GAN (G and D take labels)
   ema_decay: float = 0.0  # > 0: keep an EMA of G's weights for sampling
@@ -185,8 +188,9 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
   return GAN(
       generator=models.build_generator(m.generator, data_shape, axis_name,
                                        num_classes, m.dtype),
-      discriminator=models.build_discriminator(m.discriminator, axis_name,
-                                               num_classes, m.dtype),
+      discriminator=models.build_discriminator(
+          m.discriminator, axis_name, num_classes, m.dtype,
+          aux_classifier=config.loss.acgan_weight > 0),
       loss=losses.get_loss(config.loss.name),
       g_tx=make_optimizer(
           config.optim.g, 'config.optim.g',
@@ -201,6 +205,8 @@ def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],
       r1_weight=config.loss.r1_weight,
       top_k_fraction=config.loss.top_k_fraction,
       top_k_decay=config.loss.top_k_decay,
+      acgan_weight=config.loss.acgan_weight,
+      acgan_fake_weight=config.loss.acgan_fake_weight,
       axis_name=axis_name,
       num_classes=num_classes,
       g_steps=config.train.g_steps,
@@ -233,8 +239,9 @@ def _create_state(gan: GAN, seed) -> GANState:
   kwargs = {'labels': jnp.zeros((1,), jnp.int32)} if gan.num_classes else {}
   g_vars = gan.generator.init({'params': g_key}, z, train=False, **kwargs)
   fake = gan.generator.apply(g_vars, z, train=False, **kwargs)
+  # An ACGAN's D is called without labels (no projection parameters).
   d_vars = gan.discriminator.init({'params': d_key}, fake, train=False,
-                                  **kwargs)
+                                  **({} if gan.acgan_weight else kwargs))
   g_params, d_params = g_vars['params'], d_vars['params']
   return GANState(
       step=jnp.zeros((), jnp.int32),

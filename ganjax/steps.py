@@ -76,6 +76,41 @@ def _apply(module, params, batch_stats, x, key, labels=None, train=True):
   return module.apply(variables, x, train=train, **kwargs), batch_stats
 
 
+def _d_apply(gan: GAN, d_params, batch_stats, x, key, labels):
+  """D in train mode: (logits, class logits or None, new batch_stats). An
+  ACGAN's D (``gan.acgan_weight`` > 0) is called without labels (its logit
+  is unconditional) and returns its auxiliary classifier's class logits
+  too; any other D is called as ``_apply`` calls it."""
+  if not gan.acgan_weight:
+    logits, stats = _apply(gan.discriminator, d_params, batch_stats, x, key,
+                           labels)
+    return logits, None, stats
+  (logits, class_logits), stats = _apply(gan.discriminator, d_params,
+                                         batch_stats, x, key)
+  return logits, class_logits, stats
+
+
+def _with_acgan_d(gan: GAN, loss, real_cls, real_y, fake_cls, fake_y):
+  """D's ``loss`` plus ACGAN's class term (lambda included), and its
+  metrics: the cross-entropy and the auxiliary classifier's accuracy on
+  real and on generated images. Without ACGAN, ``loss`` as it is."""
+  if not gan.acgan_weight:
+    return loss, {}
+  loss = loss + gan.acgan_weight * losses.acgan_d_loss(
+      real_cls, real_y, fake_cls, fake_y, gan.acgan_fake_weight)
+  return loss, {
+      'ac_real_ce': losses.class_cross_entropy(real_cls, real_y),
+      'ac_real_accuracy': losses.class_accuracy(real_cls, real_y),
+      'ac_fake_accuracy': losses.class_accuracy(fake_cls, fake_y)}
+
+
+def _with_acgan_g(gan: GAN, loss, fake_cls, fake_y):
+  """G's ``loss`` plus ACGAN's class term (lambda included)."""
+  if not gan.acgan_weight:
+    return loss
+  return loss + gan.acgan_weight * losses.acgan_g_loss(fake_cls, fake_y)
+
+
 def _fake_labels(gan: GAN, key: jax.Array, local: int) -> jax.Array | None:
   """Uniform class labels for generated samples (conditional GANs only)."""
   if not gan.num_classes:
@@ -160,15 +195,15 @@ def _d_objective(gan: GAN, d_params, stats, real: jax.Array,
                 lambda k, n: jax.random.uniform(k, (n,)))
     x_hat = losses.interpolate(real, fake, eps)
     # A conditional critic scores the interpolates under the real labels.
-    critic = lambda x: _apply(gan.discriminator, d_params, stats, view(x),
-                              k_gp, real_y)[0]
+    critic = lambda x: _d_apply(gan, d_params, stats, view(x), k_gp,
+                                real_y)[0]
     penalty = losses.gradient_penalty(critic, x_hat)
     loss = loss + gan.gp_weight * penalty
   aux = {'d_real': _readout(gan, real_logits),
          'd_fake': _readout(gan, fake_logits), 'gp': penalty}
   if gan.r1_weight:
-    critic = lambda x: _apply(gan.discriminator, d_params, stats, view(x),
-                              k_real, real_y)[0]
+    critic = lambda x: _d_apply(gan, d_params, stats, view(x), k_real,
+                                real_y)[0]
     aux['r1'] = losses.r1_penalty(critic, real)
     loss = loss + 0.5 * gan.r1_weight * aux['r1']
   return loss, aux
@@ -200,15 +235,16 @@ def d_step(gan: GAN, state: GANState, real: jax.Array, labels: jax.Array,
   view_real, view_fake = _views(gan, state, key)
 
   def loss_fn(d_params):
-    real_logits, stats = _apply(gan.discriminator, d_params,
-                                state.d_batch_stats, view_real(real), k_real,
-                                real_y)
-    fake_logits, stats = _apply(gan.discriminator, d_params, stats,
-                                view_fake(fake), k_fake, fake_y)
+    real_logits, real_cls, stats = _d_apply(
+        gan, d_params, state.d_batch_stats, view_real(real), k_real, real_y)
+    fake_logits, fake_cls, stats = _d_apply(
+        gan, d_params, stats, view_fake(fake), k_fake, fake_y)
     loss, aux = _d_objective(gan, d_params, stats, real, fake, real_y,
                              real_logits, fake_logits, eps_key, k_real, k_gp,
                              view_real)
-    return loss, (stats, {**aux, **_ada_sign(gan, real_logits)})
+    loss, ac_aux = _with_acgan_d(gan, loss, real_cls, real_y, fake_cls,
+                                 fake_y)
+    return loss, (stats, {**aux, **ac_aux, **_ada_sign(gan, real_logits)})
 
   (loss, (stats, aux)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.d_params)
@@ -236,9 +272,8 @@ def g_step(gan: GAN, state: GANState, key: jax.Array, local: int,
     # D on real data does not depend on G: computed once, outside the
     # gradient (its batch statistics are not kept, as in D's other calls
     # of the G step).
-    real_logits, _ = _apply(gan.discriminator, state.d_params,
-                            state.d_batch_stats, view_real(real), k_real,
-                            real_y)
+    real_logits = _d_apply(gan, state.d_params, state.d_batch_stats,
+                           view_real(real), k_real, real_y)[0]
   else:
     k_gen, k_disc = jax.random.split(_device_key(gan, drop_key))
     real_logits = None
@@ -246,13 +281,14 @@ def g_step(gan: GAN, state: GANState, key: jax.Array, local: int,
   def loss_fn(g_params):
     fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
                            k_gen, fake_y)
-    fake_logits, _ = _apply(gan.discriminator, state.d_params,
-                            state.d_batch_stats, view_fake(fake), k_disc,
-                            fake_y)
+    fake_logits, fake_cls, _ = _d_apply(gan, state.d_params,
+                                        state.d_batch_stats, view_fake(fake),
+                                        k_disc, fake_y)
     if gan.top_k_fraction >= 1.0:
-      return gan.loss.generator(fake_logits, real_logits,
-                                gan.axis_name), g_stats
-    return _top_k_g_loss(gan, state.step, fake_logits), g_stats
+      loss = gan.loss.generator(fake_logits, real_logits, gan.axis_name)
+    else:
+      loss = _top_k_g_loss(gan, state.step, fake_logits)
+    return _with_acgan_g(gan, loss, fake_cls, fake_y), g_stats
 
   (loss, g_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(
       state.g_params)
@@ -294,19 +330,23 @@ def simultaneous_step(gan: GAN, state: GANState, real: jax.Array,
   def losses_fn(g_params, d_params):
     fake, g_stats = _apply(gan.generator, g_params, state.g_batch_stats, z,
                            k_gen, fake_y)
-    real_logits, stats = _apply(gan.discriminator, d_params,
-                                state.d_batch_stats, view_real(real), k_real,
-                                real_y)
-    fake_logits, stats = _apply(gan.discriminator, d_params, stats,
-                                view_fake(fake), k_fake, fake_y)
+    real_logits, real_cls, stats = _d_apply(
+        gan, d_params, state.d_batch_stats, view_real(real), k_real, real_y)
+    fake_logits, fake_cls, stats = _d_apply(
+        gan, d_params, stats, view_fake(fake), k_fake, fake_y)
     d_loss, aux = _d_objective(gan, d_params, stats, real,
                                lax.stop_gradient(fake), real_y, real_logits,
                                fake_logits, eps_key, k_real, k_gp, view_real)
-    aux = {**aux, **_ada_sign(gan, real_logits)}
+    # (D's class term on G(z) reaches G only through the pullback of
+    # d_loss, whose G half is dropped below.)
+    d_loss, ac_aux = _with_acgan_d(gan, d_loss, real_cls, real_y, fake_cls,
+                                   fake_y)
+    aux = {**aux, **ac_aux, **_ada_sign(gan, real_logits)}
     if gan.top_k_fraction >= 1.0:
       g_loss = gan.loss.generator(fake_logits, real_logits, gan.axis_name)
     else:
       g_loss = _top_k_g_loss(gan, state.step, fake_logits)
+    g_loss = _with_acgan_g(gan, g_loss, fake_cls, fake_y)
     return (d_loss, g_loss), (g_stats, stats, aux)
 
   (d_loss, g_loss), pullback, (g_stats, d_stats, aux) = jax.vjp(

@@ -85,6 +85,12 @@ def test_quality_benchmark_lists_every_config():
     assert os.path.exists(config_lib.config_path(name))
 
 
+# The report's header fields, for the report tests.
+META = {'date': 'd', 'machine': 'm', 'jobs': 1, 'load_start': '0',
+        'load_end': '0', 'total_wall_s': 60.0, 'only': [], 'seeds': 2,
+        'overrides': {}, 'command': 'python benchmarks/quality.py'}
+
+
 def test_quality_report_from_records(tmp_path):
   quality = _quality_module()
   runs = []
@@ -98,11 +104,8 @@ def test_quality_report_from_records(tmp_path):
   summary = quality.summarize(runs)['ring8_ns']
   assert summary['modes_covered'][0] == pytest.approx(7.5)
   assert summary['modes_covered'][1] == pytest.approx(math.sqrt(0.5))
-  meta = {'date': 'd', 'machine': 'm', 'jobs': 1, 'load_start': '0',
-          'load_end': '0', 'total_wall_s': 60.0, 'only': [], 'seeds': 2,
-          'overrides': {}, 'command': 'python benchmarks/quality.py'}
   out = tmp_path / 'RESULTS.md'
-  quality.write_report(str(out), runs, meta)
+  quality.write_report(str(out), runs, META)
   text = out.read_text()
   assert '| **ganjax NS-GAN**' in text
   assert '7.5 ± 0.7 |' in text
@@ -115,5 +118,31 @@ def test_quality_report_from_records(tmp_path):
   # The hand-written lab notes at the end survive a rewrite.
   notes = '\n' + quality.NOTES + '\n\nkept by hand\n'
   out.write_text(text + notes)
-  quality.write_report(str(out), runs, meta)
+  quality.write_report(str(out), runs, META)
   assert out.read_text() == text + notes
+
+
+def test_small_data_study_report(tmp_path):
+  """The small-data study's arms get their table, what each ingredient
+  changed and whether the best arm meets the target."""
+  quality = _quality_module()
+  runs = []
+  for key, fid in (('sd_ns', 30.0), ('sd_hinge_sn', 12.0),
+                   ('sd_hinge_sn_diffaug', 14.0)):
+    for seed in range(2):
+      runs.append({'experiment': key, 'config': 'digits_wgan_gp',
+                   'kind': 'classifier', 'seed': seed, 'steps': 10,
+                   'wall_s': 1.0, 'cpu_s': 2.0, 'settings': 'x',
+                   'overrides': quality.ALL_RUNS[key][2], 'picture': '',
+                   'metrics': {'fid': fid, 'fid_floor': 10.0,
+                               'class_coverage': 10, 'class_kl': 0.01,
+                               'classifier_accuracy': 0.98}})
+  out = tmp_path / 'RESULTS.md'
+  quality.write_report(str(out), runs, META)
+  text = out.read_text()
+  row = [l for l in text.splitlines() if l.startswith('| `sd_hinge_sn` |')]
+  assert row and '| hinge + SN | none |' in row[0] and '| 2/2 |' in row[0]
+  assert '* hinge + SN instead of NS (none): 3.00 -> 1.20' in text
+  assert '* DiffAugment on hinge + SN: 1.20 -> 1.40' in text
+  assert 'Best arm at the same budget: `sd_hinge_sn`' in text
+  assert '**met**' in text

@@ -125,8 +125,10 @@ def discriminate(gan: GAN, state: GANState, x: jax.Array,
   variables = {'params': state.d_params}
   if state.d_batch_stats:
     variables['batch_stats'] = state.d_batch_stats
-  kwargs = {} if labels is None else {'labels': labels}
+  kwargs = {} if labels is None or gan.acgan_weight else {'labels': labels}
   logits = gan.discriminator.apply(variables, x, train=False, **kwargs)
+  if gan.acgan_weight:  # ACGAN: (adversarial logits, class logits)
+    logits = logits[0]
   return jax.nn.sigmoid(logits) if gan.loss.probabilities else logits
 
 

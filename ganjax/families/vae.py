@@ -71,7 +71,8 @@ class VAE:
 
 # Fields a VAE has no use for: each must keep its base_config() value.
 _UNUSED = ('loss.gp_weight', 'loss.r1_weight', 'loss.top_k_fraction',
-           'loss.top_k_decay', 'train.n_critic', 'train.g_steps',
+           'loss.top_k_decay', 'loss.acgan_weight', 'loss.acgan_fake_weight',
+           'train.n_critic', 'train.g_steps',
            'train.update_scheme', 'model.num_classes', 'model.ema_decay',
            'model.ema_start', 'model.ema_standing_stats',
            'model.latent_dist', 'model.jacobian_truncation', 'optim.d',

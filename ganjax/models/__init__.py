@@ -33,6 +33,11 @@ penalty's and R1's critic calls and G's step run D in train mode but drop
 what they would store, and inference (``train=False``) uses the stored
 vectors without updating them.
 
+ACGAN (``config.loss.acgan_weight`` > 0): ``projection_mlp``,
+``projection_dcgan`` and ``resnet_sngan32`` take ``aux_classifier``
+[False], set by the spec from the config: D then returns ``(logits,
+class_logits)`` (``ganjax.models.conditional.auxiliary_classifier``).
+
 ``resnet_sngan32`` (``ganjax.models.resnet``): the CIFAR-10 ResNet of SNGAN
 (torch-mimicry's widths), optionally class-conditional (conditional
 BatchNorm in G, projection in D) with ``num_classes``.
@@ -131,9 +136,23 @@ def build_generator(spec: Mapping[str, Any], data_shape: Sequence[int],
 
 def build_discriminator(spec: Mapping[str, Any], axis_name: str | None = None,
                         num_classes: int = 0,
-                        dtype: str | None = None) -> nn.Module:
-  """The discriminator named in ``spec`` (``dtype``: as for G)."""
+                        dtype: str | None = None,
+                        aux_classifier: bool = False) -> nn.Module:
+  """The discriminator named in ``spec`` (``dtype``: as for G); with
+  ``aux_classifier`` (ACGAN, ``config.loss.acgan_weight`` > 0) one that
+  also returns class logits (``ganjax.models.conditional``)."""
+  extra = {'num_classes': num_classes} if num_classes else {}
+  if aux_classifier:
+    name = dict(spec).get('name')
+    with_head = sorted(k for k, c in DISCRIMINATORS.items() if
+                       'aux_classifier' in {f.name for f in
+                                            dataclasses.fields(c)})
+    if name in DISCRIMINATORS and name not in with_head:
+      raise errors.ConfigError(
+          f'config.loss.acgan_weight > 0 needs a discriminator with an '
+          f'auxiliary classifier head; {name!r} has none: use one of '
+          f'{with_head} (class-conditional).')
+    extra['aux_classifier'] = True
   return _build(DISCRIMINATORS, spec, 'config.model.discriminator', dtype,
-                axis_name=axis_name,
-                **({'num_classes': num_classes} if num_classes else {}))
+                axis_name=axis_name, **extra)
 

@@ -20,6 +20,15 @@ generated ones. ``num_classes`` must also be given to the modules
 (``config.model.generator.num_classes`` and ``...discriminator.num_classes``;
 the configs set all three from one value).
 
+ACGAN (Odena et al. 2017; ``config.loss.acgan_weight`` > 0): with
+``aux_classifier=True`` (set by ``ganjax.state.build_gan``, not by hand)
+a discriminator returns ``(logits [batch], class_logits [batch,
+num_classes])``: the class logits are one dense layer on the same
+features phi(x), without bias and spectrally normalized with D
+(PyTorch-StudioGAN's ``linear2`` of its ``'AC'`` discriminators). The
+training step then calls D without labels, so its adversarial logit is
+psi(phi(x)) alone (no projection: an ACGAN's D is not conditioned on y).
+
 Without labels (a caller that knows nothing of classes, such as the
 fixed-z sample picture of ``ganjax.loop``) the generator cycles through
 the classes, ``y_i = i mod num_classes``, and the discriminator returns
@@ -78,6 +87,25 @@ def projection(h: jax.Array, labels: jax.Array | None, num_classes: int,
   return logit + jnp.sum(embed(labels.astype(jnp.int32)) * h, axis=-1)
 
 
+def auxiliary_classifier(h: jax.Array, num_classes: int,
+                         sn=lambda layer: layer) -> jax.Array:
+  """ACGAN's class logits: [batch, features] -> [batch, num_classes] (a
+  dense layer without bias; ``sn`` as in ``projection``)."""
+  return sn(nn.Dense(num_classes, use_bias=False,
+                     kernel_init=layers.kernel_init,
+                     name='aux_classifier'))(h)
+
+
+def heads(h: jax.Array, labels: jax.Array | None, num_classes: int,
+          aux: bool, sn=lambda layer: layer):
+  """The projection head's logits, and with ``aux`` (ACGAN) the
+  auxiliary classifier's class logits beside them."""
+  logits = projection(h, labels, num_classes, sn)
+  if aux:
+    return logits, auxiliary_classifier(h, num_classes, sn)
+  return logits
+
+
 class ConditionalDCGANGenerator(nn.Module):
   """(z [batch, latent], labels [batch]) -> images [batch, H, W, C].
 
@@ -105,7 +133,8 @@ class ConditionalDCGANGenerator(nn.Module):
 
 
 class ProjectionDCGANDiscriminator(nn.Module):
-  """(images, labels [batch]) -> logits [batch].
+  """(images, labels [batch]) -> logits [batch] (and class logits with
+  ``aux_classifier``).
 
   phi: the tutorial DCGAN discriminator's trunk (conv 5x5/2 64, conv 5x5/2
   128, LeakyReLU(0.3), dropout 0.3, flatten); then the projection head.
@@ -117,10 +146,11 @@ class ProjectionDCGANDiscriminator(nn.Module):
   dropout: float = 0.3
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
   spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
+  aux_classifier: bool = False  # ACGAN: also return class logits
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True,
-               labels: jax.Array | None = None) -> jax.Array:
+               labels: jax.Array | None = None):
     _check_classes(self.num_classes, 'discriminator')
     act = layers.activation(self.activation)
     sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
@@ -131,7 +161,7 @@ class ProjectionDCGANDiscriminator(nn.Module):
       if self.dropout > 0:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
     h = x.reshape((x.shape[0], -1))
-    return projection(h, labels, self.num_classes, sn)
+    return heads(h, labels, self.num_classes, self.aux_classifier, sn)
 
 
 class ConditionalMLPGenerator(nn.Module):
@@ -159,7 +189,8 @@ class ConditionalMLPGenerator(nn.Module):
 
 
 class ProjectionMLPDiscriminator(nn.Module):
-  """(samples [batch, ...], labels [batch]) -> logits [batch].
+  """(samples [batch, ...], labels [batch]) -> logits [batch] (and class
+  logits with ``aux_classifier``).
 
   phi: dense layers ``hidden`` with ``activation``; then the projection
   head.
@@ -170,10 +201,11 @@ class ProjectionMLPDiscriminator(nn.Module):
   dropout: float = 0.0
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
   spectral_norm: bool = False  # Miyato et al. 2018 (layers.spectral)
+  aux_classifier: bool = False  # ACGAN: also return class logits
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True,
-               labels: jax.Array | None = None) -> jax.Array:
+               labels: jax.Array | None = None):
     _check_classes(self.num_classes, 'discriminator')
     act = layers.activation(self.activation)
     sn = lambda layer: layers.spectral(layer, self.spectral_norm, train)
@@ -182,4 +214,4 @@ class ProjectionMLPDiscriminator(nn.Module):
       h = act(sn(nn.Dense(width, kernel_init=layers.kernel_init))(h))
       if self.dropout > 0:
         h = nn.Dropout(self.dropout, deterministic=not train)(h)
-    return projection(h, labels, self.num_classes, sn)
+    return heads(h, labels, self.num_classes, self.aux_classifier, sn)

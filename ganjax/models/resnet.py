@@ -47,7 +47,7 @@ import jax.numpy as jnp
 
 from ganjax import errors
 from ganjax.models import layers
-from ganjax.models.conditional import cycled_labels, projection
+from ganjax.models.conditional import cycled_labels, heads
 
 # PyTorch's BatchNorm2d defaults in flax's terms.
 _BN = dict(momentum=0.9, epsilon=1e-5)
@@ -192,10 +192,11 @@ class ResNetDiscriminator(nn.Module):
   spectral_norm: bool = True  # SNGAN's; False gives the plain ResNet
   num_classes: int = 0  # > 0: projection head (Miyato & Koyama 2018)
   axis_name: str | None = None  # unused: no BatchNorm; one signature.
+  aux_classifier: bool = False  # ACGAN: also return class logits
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = True,
-               labels: jax.Array | None = None) -> jax.Array:
+               labels: jax.Array | None = None):
     f, sn_on = self.features, self.spectral_norm
     x = DBlock(f, downsample=True, optimized=True, spectral_norm=sn_on,
                name='block1')(x, train)
@@ -206,6 +207,6 @@ class ResNetDiscriminator(nn.Module):
     h = jnp.sum(nn.relu(x), axis=(1, 2))  # global sum pooling
     sn = lambda layer: layers.spectral(layer, sn_on, train)
     if self.num_classes:
-      return projection(h, labels, self.num_classes, sn)
+      return heads(h, labels, self.num_classes, self.aux_classifier, sn)
     return jnp.squeeze(sn(nn.Dense(1, kernel_init=xavier(1.0),
                                    name='l5'))(h), -1)
