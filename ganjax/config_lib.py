@@ -219,11 +219,18 @@ def base_config() -> ml_collections.ConfigDict:
   c.eval.test_split = 'test'
   c.eval.seed = 0
   c.eval.batch_size = 500
+  # Shared by the feature evaluators (classifier, selfsup, inception).
+  c.eval.kid_subsets = 100
+  c.eval.kid_subset_size = 1000
+  c.eval.nearest_k = 5
   # Each evaluator's own options (ganjax/evaluation/<evaluator>.py).
   c.eval.mixture = ml_collections.ConfigDict({'hq_threshold': 3.0})
   c.eval.classifier = ml_collections.ConfigDict(dict(
       num_real=10_000, steps=2000, batch_size=128, learning_rate=1e-3,
       cache_dir=ml_collections.config_dict.placeholder(str)))
+  c.eval.inception = ml_collections.ConfigDict(dict(
+      weights=ml_collections.config_dict.placeholder(str), num_real=10_000,
+      batch_size=50))
   return c
 
 

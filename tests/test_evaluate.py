@@ -285,13 +285,18 @@ def test_image_evaluators_train_cache_and_score(dataset, tmp_path, request):
   assert [e.name for e in evaluators] == ['classifier', 'equilibrium']
   gan, state = train_lib.build(config)
   record = evaluate.run_evaluators(evaluators, gan, state, 0, str(tmp_path))
-  assert set(record) == {'step', 'fid', 'fid_floor', 'class_coverage',
-                         'class_kl', 'classifier_accuracy', 'd_real',
-                         'd_fake'}
+  assert set(record) == {'step', *evaluate.ClassifierEvaluator.metric_names,
+                         'd_real', 'd_fake'}
+  assert {'fid', 'fid_floor', 'kid', 'kid_std', 'kid_floor', 'precision',
+          'recall', 'density', 'coverage', 'coverage_floor',
+          'class_coverage', 'class_kl', 'classifier_accuracy'} < set(record)
   assert evaluators[0].trained_now
   assert record['classifier_accuracy'] > 0.85
   # An untrained generator is far from the data; real images are near.
   assert 0 <= record['fid_floor'] < record['fid'] / 5
+  assert record['kid_floor'] < record['kid'] / 5
+  assert record['precision_floor'] > 0.8 and record['recall_floor'] > 0.8
+  assert record['coverage'] < record['coverage_floor']
   assert 1 <= record['class_coverage'] <= 10
   assert record['class_kl'] >= 0
   assert 0 < record['d_real'] < 1 and 0 < record['d_fake'] < 1
