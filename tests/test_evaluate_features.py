@@ -260,6 +260,7 @@ def _digits_config(tmp_path, **data_fields):
   config.model.discriminator = ml_collections.ConfigDict(
       dict(name='mlp', hidden=(32,)))
   config.eval.classifier.cache_dir = str(tmp_path / 'cache')
+  config.eval.kid_subsets = 10
   return config
 
 
@@ -302,6 +303,7 @@ def test_selfsup_scores_an_unlabelled_image_folder(tmp_path):
   config = _digits_config(tmp_path, name='image_folder',
                           path=str(tmp_path / 'folder'))
   config.eval.num_samples = 60
+  config.eval.batch_size = 60  # One compiled shape for every pass.
   config.eval.classifier.steps = 100
   config.eval.classifier.batch_size = 32
   config.eval.classifier.learning_rate = 3e-3
