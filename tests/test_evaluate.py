@@ -548,6 +548,12 @@ def test_evaluate_workdir(default_workdir):
   written = evaluate.evaluate_workdir(default_workdir, write=True)
   assert written == record  # deterministic: same z, same held-out data
   assert evaluate.read_metrics(default_workdir)[len(before):] == [record]
+  # Other evaluators than the config's (launch.py --evaluators).
+  mixture = evaluate.evaluate_workdir(default_workdir, evaluators='mixture')
+  assert mixture == {k: record[k] for k in ('step', 'modes_covered',
+                                            'hq_fraction', 'reverse_kl')}
+  assert ganjax.evaluate(default_workdir, evaluators='equilibrium') == {
+      k: record[k] for k in ('step', 'd_real', 'd_fake')}
 
 
 def test_load_config_fills_fields_added_later(default_workdir, tmp_path):
