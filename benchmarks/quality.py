@@ -504,8 +504,9 @@ def write_report(path, runs, meta):
         'mean over 100 subsets of 360; raw, not x 1000), precision / recall '
         '(Kynkaanniemi et al. 2019) and density / coverage (Naeem et al. '
         '2020) with k = 5 neighbours; each beside its floor, the value of '
-        '2,500 real training images against the same 360 test images '
-        '(for precision, recall, density and coverage the value to reach).')
+        'the real training images (all 1,437) against the same 360 test '
+        'images (for precision, recall, density and coverage the value to '
+        'reach).')
     add('')
     add('| config | KID | KID floor | precision (floor) | recall (floor) '
         '| density (floor) | coverage (floor) |')

@@ -72,7 +72,9 @@ def train_classifier(batches: Iterator[tuple[np.ndarray, np.ndarray]],
   """
   model = Classifier(num_classes)
   first_x, first_y = next(batches)
-  params = model.init(jax.random.PRNGKey(seed), jnp.asarray(first_x))['params']
+  # Compiled: op by op, the initialization compiles each small op alone.
+  params = jax.jit(model.init)(jax.random.PRNGKey(seed),
+                               jnp.asarray(first_x))['params']
   opt_state = optax.adam(learning_rate).init(params)
   x, y = first_x, first_y
   for i in range(steps):

@@ -321,9 +321,10 @@ def prdc(real_features: np.ndarray, fake_features: np.ndarray,
 def inception_score(logits: np.ndarray,
                     splits: int = 10) -> tuple[float, float]:
   """exp(E_x KL(p(y|x) || p(y))) of softmax(``logits``) [N, C], computed on
-  each of ``splits`` consecutive equal parts (p(y) the part's mean), as
-  Salimans et al. 2016 and torch-fidelity; the mean and std (ddof=0) over
-  the parts. NaN when a logit is not finite."""
+  each of ``splits`` consecutive parts (rows i N / splits to (i + 1) N /
+  splits, rounded down; p(y) the part's mean), as Salimans et al. 2016 and
+  torch-fidelity; the mean and std (ddof=0) over the parts. NaN when a
+  logit is not finite."""
   logits = _as_2d(logits)
   if len(logits) < splits:
     raise ValueError(f'inception_score needs at least {splits} samples (one '
@@ -331,8 +332,10 @@ def inception_score(logits: np.ndarray,
   if not np.all(np.isfinite(logits)):
     return math.nan, math.nan
   log_p = special.log_softmax(logits, axis=1)
+  n = len(log_p)
   scores = []
-  for part in np.array_split(log_p, splits):
+  for i in range(splits):
+    part = log_p[i * n // splits:(i + 1) * n // splits]
     log_py = np.log(np.exp(part).mean(axis=0))
     kl = np.sum(np.exp(part) * (part - log_py), axis=1)
     scores.append(math.exp(float(np.mean(kl))))
