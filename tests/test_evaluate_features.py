@@ -327,6 +327,7 @@ def test_selfsup_scores_an_unlabelled_image_folder(tmp_path):
 
 @pytest.mark.parametrize('field,value', [
     ('kid_subsets', 0), ('kid_subset_size', 1), ('nearest_k', 0),
+    ('nearest_k', 2499),
     ('inception.num_real', 1), ('inception.batch_size', 0),
     ('inception.weights', 3)])
 def test_new_eval_options_are_checked(field, value):

@@ -20,7 +20,7 @@ from absl import logging
 
 from ganjax import errors
 from ganjax.evaluation import metrics, real_data
-from ganjax.evaluation.base import Evaluator
+from ganjax.evaluation.base import Evaluator, fail
 from ganjax.evaluation.real_data import RealData
 
 SCORES = ('fid', 'kid', 'kid_std', 'precision', 'recall', 'density',
@@ -72,6 +72,12 @@ class FeatureEvaluator(Evaluator):
                     training: np.ndarray) -> None:
     """Keeps the reference features and computes the floors from the
     features of real training images."""
+    for what, n in (('held-out', len(reference)),
+                    ('training', len(training))):
+      if n < self.nearest_k + 2:
+        fail('nearest_k', self.nearest_k,
+             f'precision / recall need at least nearest_k + 2 {what} '
+             f'images, and {self.name} has {n}')
     self.reference = np.asarray(reference, np.float64)
     real = self._scores(training)
     self.floors = {f'{self.prefix}{m}_floor': real[m]
