@@ -318,7 +318,9 @@ def test_selfsup_scores_an_unlabelled_image_folder(tmp_path):
   assert m['selfsup_kid_floor'] < m['selfsup_kid']
   assert m['selfsup_precision_floor'] > 0.8 > m['selfsup_precision']
   name = os.path.basename(evaluators[0].cache_path)
-  assert name.endswith('-rotation-v1.msgpack')
+  # Named for the folder's path (another folder gets its own network).
+  assert name.startswith('image_folder_') and name.endswith(
+      '-rotation-v1.msgpack')
   assert sorted(os.listdir(tmp_path / 'cache')) == [name, name + '.json']
   again = evaluate.build_evaluators(config, None)[0]
   assert again.evaluate(spec, state, 0) == pytest.approx(m, rel=1e-6)

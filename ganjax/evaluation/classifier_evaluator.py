@@ -13,6 +13,7 @@ classifier's training, ``cache_dir`` [None: ``$GANJAX_CACHE_DIR`` or
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import ml_collections
@@ -58,8 +59,13 @@ class TrainedNetworkEvaluator(features.FeatureEvaluator):
   @property
   def cache_path(self) -> str:
     d = self.config.data
+    name = d.name
+    if d.path:  # An image folder: which one (its images are not hashed).
+      digest = hashlib.sha1(os.path.abspath(os.path.expanduser(d.path))
+                            .encode()).hexdigest()[:10]
+      name = f'{name}_{digest}'
     key = classifier_lib.cache_key(
-        d.name, d.split, self.shape,
+        name, d.split, self.shape,
         tuple(d.value_range), self.steps, self.classifier_batch_size,
         self.learning_rate, self.seed, self.task)
     return os.path.join(self.cache_dir, key + '.msgpack')
