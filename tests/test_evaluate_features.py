@@ -19,7 +19,6 @@ import pytest
 from PIL import Image
 
 from ganjax import config_lib, errors
-from ganjax import loop as train_lib
 from ganjax import evaluation as evaluate
 from ganjax.evaluation import inception, metrics
 
@@ -175,17 +174,17 @@ def torch_inception(tmp_path_factory):
 def test_inception_port_equals_pytorch_fid(torch_inception):
   import torch  # pylint: disable=g-import-not-at-top
   model, net, path = torch_inception
-  # Two 8x8 grey images in [0, 1] (grey repeated to RGB, as ganjax does),
+  # An 8x8 grey image in [0, 1] (grey repeated to RGB, as ganjax does),
   # resized inside both networks to 299 x 299.
-  images = np.random.default_rng(0).uniform(size=(2, 8, 8, 1))
+  images = np.random.default_rng(0).uniform(size=(1, 8, 8, 1))
   with torch.no_grad():
     x = torch.from_numpy(np.repeat(images, 3, -1).transpose(0, 3, 1, 2))
     pool_t = model(x.float())[0][:, :, 0, 0]
     logits_t = net.fc(pool_t).numpy()
   pool_t = pool_t.numpy()
   pool, logits = inception.features_and_logits(inception.load_weights(path),
-                                               images, batch_size=2)
-  assert pool.shape == (2, 2048) and logits.shape == (2, 1008)
+                                               images, batch_size=1)
+  assert pool.shape == (1, 2048) and logits.shape == (1, 1008)
   scale = np.abs(pool_t).max()
   assert scale > 0.1 and np.abs(pool_t).min() >= 0
   np.testing.assert_allclose(pool, pool_t, atol=1e-5 * scale, rtol=1e-4)
@@ -264,24 +263,51 @@ def _digits_config(tmp_path, **data_fields):
   return config
 
 
-def test_inception_evaluator_on_random_weights(torch_inception, tmp_path):
-  """End to end on digits with the random weights: 10 samples (one per IS
-  split), 6 held-out and 10 training images, batches of 2 (the shapes
-  compiled above)."""
+def _noise_samples(evaluator, num, seed=0):
+  """Makes ``evaluator`` score uniform noise in [-1, 1] as its samples (no
+  generator to build: the evaluators only see samples)."""
+  noise = np.random.default_rng(seed).uniform(
+      -1, 1, (num, 8, 8, 1)).astype(np.float32)
+  evaluator.samples = lambda spec, state, rng_seed: noise
+  return noise
+
+
+def test_inception_evaluator_wiring(tmp_path, monkeypatch):
+  """The evaluator around the network (tested above against pytorch-fid):
+  images mapped from [-1, 1] to [0, 1], the reference, the floors, the IS.
+  A stand-in network (pixels as features, a fixed linear map as logits)
+  keeps it fast."""
+  seen = []
+  projection = np.random.default_rng(3).normal(size=(64, 1008))
+
+  def stand_in(variables, images, batch_size):
+    del variables, batch_size
+    seen.append(images)
+    pixels = np.asarray(images, np.float64).reshape(len(images), -1)
+    return pixels, pixels @ projection
+
+  monkeypatch.setattr(inception, 'load_weights', lambda path: {})
+  monkeypatch.setattr(inception, 'features_and_logits', stand_in)
+  (tmp_path / 'w.pth').write_bytes(b'')
   config = _digits_config(tmp_path)
   config.eval.evaluators = 'inception'
-  config.eval.num_samples = 10
-  config.eval.nearest_k = 2
-  config.eval.inception.num_real = 6
-  config.eval.inception.batch_size = 2
-  config.eval.inception.weights = torch_inception[2]
+  config.eval.num_samples = 20
+  config.eval.inception.num_real = 30
+  config.eval.inception.weights = str(tmp_path / 'w.pth')
   (ev,) = evaluate.build_evaluators(config, None)
-  spec, state = train_lib.build(config)
-  m = ev.evaluate(spec, state, 0)
+  noise = _noise_samples(ev, 20)
+  m = ev.evaluate(None, None, 0)
   assert set(m) == set(evaluate.InceptionEvaluator.metric_names)
-  assert 1.0 <= m['inception_score'] <= 1008
+  reference, training, samples = seen
+  assert reference.shape == (30, 8, 8, 1) and training.shape == (20, 8, 8, 1)
+  np.testing.assert_allclose(samples, (noise + 1) / 2, rtol=1e-6)
+  assert reference.min() >= 0 and reference.max() <= 1
+  unit = lambda x: np.asarray(x, np.float64).reshape(len(x), -1)
+  assert m['inception_fid'] == pytest.approx(metrics.features_frechet_distance(
+      unit(samples), unit(reference)))
   assert m['inception_fid_floor'] < m['inception_fid']
-  assert m['inception_kid_floor'] < m['inception_kid']
+  assert (m['inception_score'], m['inception_score_std']) == pytest.approx(
+      metrics.inception_score(unit(samples) @ projection, 10))
   assert 'inception' not in evaluate.auto_evaluators(config)
 
 
@@ -309,11 +335,11 @@ def test_selfsup_scores_an_unlabelled_image_folder(tmp_path):
   config.eval.classifier.learning_rate = 3e-3
   evaluators = evaluate.build_evaluators(config, None)
   assert [e.name for e in evaluators] == ['selfsup', 'equilibrium']
-  spec, state = train_lib.build(config)
-  m = evaluators[0].evaluate(spec, state, 0)
+  _noise_samples(evaluators[0], 60)
+  m = evaluators[0].evaluate(None, None, 0)
   assert set(m) == set(evaluate.SelfSupervisedEvaluator.metric_names)
   assert evaluators[0].trained_now and m['selfsup_accuracy'] > 0.6
-  # Real training images against the held-out ones, and an untrained G.
+  # Real training images against the held-out ones, and noise.
   assert m['selfsup_fid_floor'] < m['selfsup_fid'] / 5
   assert m['selfsup_kid_floor'] < m['selfsup_kid']
   assert m['selfsup_precision_floor'] > 0.8 > m['selfsup_precision']
@@ -323,7 +349,8 @@ def test_selfsup_scores_an_unlabelled_image_folder(tmp_path):
       '-rotation-v1.msgpack')
   assert sorted(os.listdir(tmp_path / 'cache')) == [name, name + '.json']
   again = evaluate.build_evaluators(config, None)[0]
-  assert again.evaluate(spec, state, 0) == pytest.approx(m, rel=1e-6)
+  _noise_samples(again, 60)
+  assert again.evaluate(None, None, 0) == pytest.approx(m, rel=1e-6)
   assert not again.trained_now
 
 
