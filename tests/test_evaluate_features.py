@@ -356,7 +356,6 @@ def test_selfsup_scores_an_unlabelled_image_folder(tmp_path):
 
 @pytest.mark.parametrize('field,value', [
     ('kid_subsets', 0), ('kid_subset_size', 1), ('nearest_k', 0),
-    ('nearest_k', 2499),
     ('inception.num_real', 1), ('inception.batch_size', 0),
     ('inception.weights', 3)])
 def test_new_eval_options_are_checked(field, value):
@@ -369,3 +368,12 @@ def test_new_eval_options_are_checked(field, value):
     parent[leaf] = value
   with pytest.raises(errors.ConfigError, match=f'config.eval.{field}='):
     evaluate.validate(config)
+
+
+def test_nearest_k_beyond_the_samples_fails_when_built(tmp_path):
+  config = _digits_config(tmp_path)
+  config.eval.num_samples = 6
+  evaluate.validate(config)  # Fine for evaluators without neighbours...
+  with pytest.raises(errors.ConfigError) as e:
+    evaluate.build_evaluators(config, None)  # ... not for the classifier.
+  assert 'config.eval.nearest_k=5' in _one_line(e)

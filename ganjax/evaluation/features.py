@@ -43,6 +43,9 @@ class FeatureEvaluator(Evaluator):
     self.kid_subsets = int(e.kid_subsets)
     self.kid_subset_size = int(e.kid_subset_size)
     self.nearest_k = int(e.nearest_k)
+    if self.nearest_k + 2 > self.num_samples:
+      fail('nearest_k', self.nearest_k, 'precision / recall need at least '
+           f'nearest_k + 2 samples; eval.num_samples is {self.num_samples}')
     self.reference: np.ndarray | None = None
     self.floors: dict[str, float] = {}
 

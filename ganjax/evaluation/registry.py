@@ -50,9 +50,6 @@ def validate(config: ml_collections.ConfigDict) -> None:
     value = e[field]
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
       fail(field, value, f'use an integer >= {low}')
-  if e.nearest_k + 2 > e.num_samples:
-    fail('nearest_k', e.nearest_k, 'precision / recall need at least '
-         f'nearest_k + 2 samples; eval.num_samples is {e.num_samples}')
   for cls in REGISTRY.values():
     cls.check(config)
   for name in evaluator_names(config):
