@@ -6,6 +6,7 @@ r"""Trains a GAN from a config file; samples or evaluates a trained workdir.
   python launch.py --mode=sample --workdir=runs/default --num=64 [--npy]
       [--jacobian_truncation=0.05] [--output=grid.png]
   python launch.py --mode=eval --workdir=runs/default
+      [--evaluators=classifier,inception]
   python launch.py --list_configs   # every config, its data, offline or not
 
 Running the same training command again resumes from the workdir's last
@@ -36,6 +37,9 @@ _MODE = flags.DEFINE_enum(
     '--num samples of the workdir\'s latest checkpoint; eval: run the '
     'evaluators on it and print the metrics.')
 _NUM = flags.DEFINE_integer('num', 64, '--mode=sample: number of samples.')
+_EVALUATORS = flags.DEFINE_string(
+    'evaluators', None, '--mode=eval: the evaluators to run instead of the '
+    "workdir's config.eval.evaluators, e.g. classifier,inception.")
 _SEED = flags.DEFINE_integer('seed', 0, '--mode=sample: seed of the z.')
 _NPY = flags.DEFINE_bool('npy', False,
                          '--mode=sample: also save the samples as .npy.')
@@ -110,7 +114,8 @@ def main(argv):
           jacobian_truncation=_TRUNCATION.value))
     elif _MODE.value == 'eval':
       from ganjax import evaluation  # pylint: disable=g-import-not-at-top
-      print(json.dumps(evaluation.evaluate_workdir(workdir), indent=2))
+      print(json.dumps(evaluation.evaluate_workdir(
+          workdir, evaluators=_EVALUATORS.value), indent=2))
     else:
       loop.train_and_evaluate(_CONFIG.value, workdir)
   except errors.GanjaxError as e:

@@ -162,17 +162,17 @@ def score(ev, samples) -> dict:
   import numpy as np  # pylint: disable=g-import-not-at-top
   from ganjax.evaluation import classifier as classifier_lib, metrics  # pylint: disable=g-import-not-at-top
   samples = np.asarray(samples, np.float32)
-  if not hasattr(ev, 'fid_floor'):
+  if not hasattr(ev, 'floors'):
     return metrics.normal_metrics(samples, ev.mean, ev.std)
+  floor = ev.floors['fid_floor']
   logits, features = classifier_lib.predict(ev.model, ev.params, samples,
                                             ev.batch_size)
   if not np.all(np.isfinite(features)):
-    return {'fid': float('nan'), 'fid_floor': ev.fid_floor,
+    return {'fid': float('nan'), 'fid_floor': floor,
             'class_coverage': float('nan'), 'class_kl': float('nan')}
-  fid = metrics.frechet_distance(*metrics.gaussian_stats(features), ev.mu,
-                                 ev.sigma)
+  fid = metrics.features_frechet_distance(features, ev.reference)
   predicted = np.argmax(logits, -1)
-  return {'fid': float(fid), 'fid_floor': float(ev.fid_floor),
+  return {'fid': float(fid), 'fid_floor': float(floor),
           **{k: float(v) for k, v in metrics.class_metrics(
               predicted, ev.data_histogram).items()}}
 

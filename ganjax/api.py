@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from typing import Any
@@ -114,17 +115,25 @@ def load(workdir: str, step: int | None = None) -> Trained:
   return Trained(config, gan, state, os.path.abspath(workdir))
 
 
-def evaluate(trained: Trained | str, write: bool = False) -> dict:
+def evaluate(trained: Trained | str, write: bool = False,
+             evaluators: str | None = None) -> dict:
   """Runs the config's evaluators (``config.eval``) on a trained GAN or a
   workdir's latest checkpoint; returns ``{'step': ..., metric: value}``.
 
-  ``write=True`` also appends the record to ``workdir/metrics.jsonl``.
+  ``write=True`` also appends the record to ``workdir/metrics.jsonl``;
+  ``evaluators`` (e.g. 'classifier,inception') replaces the config's
+  ``eval.evaluators``.
   """
   if isinstance(trained, str):
-    return evaluate_lib.evaluate_workdir(trained, write=write)
-  evaluators = evaluate_lib.build_evaluators(trained.config, trained.workdir)
+    return evaluate_lib.evaluate_workdir(trained, write=write,
+                                         evaluators=evaluators)
+  config = trained.config
+  if evaluators is not None:
+    config = copy.deepcopy(config)
+    config.eval.evaluators = evaluators
+  built = evaluate_lib.build_evaluators(config, trained.workdir)
   return evaluate_lib.run_evaluators(
-      evaluators, trained.spec, trained.state, trained.step,
+      built, trained.spec, trained.state, trained.step,
       trained.workdir if write else None)
 
 

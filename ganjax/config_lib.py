@@ -116,21 +116,28 @@ Fields (defaults in brackets):
   trains no evaluation classifier; the last step is still evaluated when it
   is a multiple of ``eval.every``); ``eval.evaluators``
   ['auto']: a comma-separated list of ``mixture``, ``gaussian1d``,
-  ``classifier``, ``equilibrium``, or ``'auto'`` (every one that applies
-  to the data and family: images -> classifier, 1D -> gaussian1d, 2D
-  mixtures -> mixture; equilibrium when the family has a discriminator) or
-  ``'none'``; ``eval.num_samples`` [2500]: generated samples per
+  ``classifier``, ``selfsup``, ``inception``, ``equilibrium``, or
+  ``'auto'`` (every one that applies to the data and family: labelled
+  images -> classifier, single-class (unlabelled) images -> selfsup, 1D ->
+  gaussian1d, 2D mixtures -> mixture; equilibrium when the family has a
+  discriminator; inception only when named) or ``'none'``; ``eval.num_samples`` [2500]: generated samples per
   evaluation (PacGAN's 2,500); ``eval.test_split`` ['test']: the held-out
   TFDS split; ``eval.seed`` [0]: seed of the evaluation z (the same at
   every evaluation) and of the classifier; ``eval.batch_size`` [500]: batch
-  of generation and feature extraction. Each evaluator's own options:
+  of generation and feature extraction; ``eval.kid_subsets`` [100],
+  ``eval.kid_subset_size`` [1000]: KID's subsets; ``eval.nearest_k`` [5]:
+  the k of precision / recall / density / coverage (every feature
+  evaluator). Each evaluator's own options:
   ``eval.mixture.hq_threshold`` [3.0]: PacGAN's high-quality radius in mode
   stds; ``eval.classifier.num_real`` [10000]: held-out real images of the
   reference (at most the whole test split), ``eval.classifier.steps``
   [2000], ``.batch_size`` [128], ``.learning_rate`` [1e-3]: training of the
   evaluation classifier, ``eval.classifier.cache_dir`` [None:
   ``$GANJAX_CACHE_DIR`` or ``~/.cache/ganjax/classifiers``]: where trained
-  classifiers are kept.
+  classifiers (and ``selfsup``'s rotation networks, trained with the same
+  options) are kept; ``eval.inception.weights`` [None: the FID Inception
+  file in that cache directory, downloaded on first use], ``.num_real``
+  [10000], ``.batch_size`` [50]: the opt-in ``inception`` evaluator.
 """
 
 from __future__ import annotations
@@ -234,11 +241,18 @@ def base_config() -> ml_collections.ConfigDict:
   c.eval.test_split = 'test'
   c.eval.seed = 0
   c.eval.batch_size = 500
+  # Shared by the feature evaluators (classifier, selfsup, inception).
+  c.eval.kid_subsets = 100
+  c.eval.kid_subset_size = 1000
+  c.eval.nearest_k = 5
   # Each evaluator's own options (ganjax/evaluation/<evaluator>.py).
   c.eval.mixture = ml_collections.ConfigDict({'hq_threshold': 3.0})
   c.eval.classifier = ml_collections.ConfigDict(dict(
       num_real=10_000, steps=2000, batch_size=128, learning_rate=1e-3,
       cache_dir=ml_collections.config_dict.placeholder(str)))
+  c.eval.inception = ml_collections.ConfigDict(dict(
+      weights=ml_collections.config_dict.placeholder(str), num_real=10_000,
+      batch_size=50))
   return c
 
 

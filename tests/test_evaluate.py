@@ -274,6 +274,7 @@ def _image_config(name, tmp_path):
   config.eval.classifier.batch_size = 64
   config.eval.classifier.learning_rate = 3e-3
   config.eval.classifier.cache_dir = str(tmp_path / 'cache')
+  config.eval.kid_subsets = 10  # (100 by default; each subset costs.)
   return config
 
 
@@ -294,13 +295,18 @@ def test_image_evaluators_train_cache_and_score(dataset, tmp_path, request,
   done = [r.getMessage() for r in caplog.records
           if 'Trained the evaluation classifier in' in r.getMessage()]
   assert len(done) == 1 and evaluators[0].cache_path in done[0]
-  assert set(record) == {'step', 'fid', 'fid_floor', 'class_coverage',
-                         'class_kl', 'classifier_accuracy', 'd_real',
-                         'd_fake'}
+  assert set(record) == {'step', *evaluate.ClassifierEvaluator.metric_names,
+                         'd_real', 'd_fake'}
+  assert {'fid', 'fid_floor', 'kid', 'kid_std', 'kid_floor', 'precision',
+          'recall', 'density', 'coverage', 'coverage_floor',
+          'class_coverage', 'class_kl', 'classifier_accuracy'} < set(record)
   assert evaluators[0].trained_now
   assert record['classifier_accuracy'] > 0.85
   # An untrained generator is far from the data; real images are near.
   assert 0 <= record['fid_floor'] < record['fid'] / 5
+  assert record['kid_floor'] < record['kid'] / 5
+  assert record['precision_floor'] > 0.8 and record['recall_floor'] > 0.8
+  assert record['coverage'] < record['coverage_floor']
   assert 1 <= record['class_coverage'] <= 10
   assert record['class_kl'] >= 0
   assert 0 < record['d_real'] < 1 and 0 < record['d_fake'] < 1
@@ -573,6 +579,12 @@ def test_evaluate_workdir(default_workdir):
   written = evaluate.evaluate_workdir(default_workdir, write=True)
   assert written == record  # deterministic: same z, same held-out data
   assert evaluate.read_metrics(default_workdir)[len(before):] == [record]
+  # Other evaluators than the config's (launch.py --evaluators).
+  mixture = evaluate.evaluate_workdir(default_workdir, evaluators='mixture')
+  assert mixture == {k: record[k] for k in ('step', 'modes_covered',
+                                            'hq_fraction', 'reverse_kl')}
+  assert ganjax.evaluate(default_workdir, evaluators='equilibrium') == {
+      k: record[k] for k in ('step', 'd_real', 'd_fake')}
 
 
 def test_load_config_fills_fields_added_later(default_workdir, tmp_path):
@@ -612,7 +624,7 @@ def test_an_old_config_json_with_flat_eval_options_is_read_nested(tmp_path):
 
 def test_every_registered_evaluator_is_one_small_class():
   assert list(evaluate.REGISTRY) == ['mixture', 'gaussian1d', 'classifier',
-                                     'equilibrium']
+                                     'selfsup', 'inception', 'equilibrium']
   for name, cls in evaluate.REGISTRY.items():
     assert cls.name == name and cls.metric_names
   ring = config_lib.get_config('default')

@@ -9,16 +9,21 @@ they read, recording, and workdir tools.
 
 Files: ``base.py`` (the ``Evaluator`` class and ``REGISTRY``),
 ``real_data.py`` (held-out and training examples), one file per evaluator
-(``mixture``, ``gaussian1d``, ``classifier_evaluator``, ``equilibrium``;
+(``mixture``, ``gaussian1d``, ``classifier_evaluator``, ``selfsup``,
+``inception_evaluator``, ``equilibrium``;
 each registers itself and reads its own ``config.eval.<name>``),
 ``registry.py`` (names, validation, building, running), ``records.py``
 (``metrics.jsonl``, TensorBoard), ``workdir.py`` (a trained workdir back).
 
 Metric names (definitions in ``docs/EVALUATION.md``): ``modes_covered``,
 ``hq_fraction``, ``reverse_kl`` (2D mixtures); ``mean``, ``std``, ``ks``,
-``w1`` (1D); ``fid``, ``fid_floor``, ``class_coverage``, ``class_kl``,
-``classifier_accuracy`` (images); ``d_real``, ``d_fake`` (families with a
-discriminator).
+``w1`` (1D); ``fid``, ``kid``, ``kid_std``, ``precision``, ``recall``,
+``density``, ``coverage`` and their ``*_floor`` (``kid_std`` has none),
+``class_coverage``, ``class_kl``, ``classifier_accuracy`` (labelled
+images); the same feature metrics prefixed ``selfsup_`` with
+``selfsup_accuracy`` (any images) and prefixed ``inception_`` with
+``inception_score``, ``inception_score_std`` (opt-in); ``d_real``,
+``d_fake`` (families with a discriminator).
 """
 
 from ganjax.evaluation import classifier, metrics
@@ -27,6 +32,8 @@ from ganjax.evaluation.mixture import MixtureEvaluator
 from ganjax.evaluation.gaussian1d import Gaussian1DEvaluator
 from ganjax.evaluation.classifier_evaluator import (ClassifierEvaluator,
                                                     default_cache_dir)
+from ganjax.evaluation.selfsup import SelfSupervisedEvaluator
+from ganjax.evaluation.inception_evaluator import InceptionEvaluator
 from ganjax.evaluation.equilibrium import (EquilibriumEvaluator,
                                            discriminator_mean)
 from ganjax.evaluation.base import REGISTRY, Evaluator
@@ -42,7 +49,8 @@ from ganjax.evaluation.workdir import (check_num, evaluate_workdir,
 __all__ = [
     'REGISTRY', 'METRICS_FILE', 'ClassifierEvaluator',
     'EquilibriumEvaluator', 'Evaluator', 'Gaussian1DEvaluator', 'check_num',
-    'MixtureEvaluator', 'RealData', 'auto_evaluators', 'build_evaluators',
+    'InceptionEvaluator', 'MixtureEvaluator', 'RealData',
+    'SelfSupervisedEvaluator', 'auto_evaluators', 'build_evaluators',
     'classifier', 'default_cache_dir', 'discriminator_mean',
     'evaluate_workdir', 'evaluator_names', 'load_config', 'load_workdir',
     'metrics', 'read_metrics', 'run_evaluators', 'sample_from_workdir',

@@ -65,6 +65,11 @@ class Evaluator:
     raise NotImplementedError
 
   @classmethod
+  def chosen_by_auto(cls, config: ml_collections.ConfigDict) -> bool:
+    """Whether ``eval.evaluators='auto'`` picks this evaluator."""
+    return cls.auto and cls.applies(config)
+
+  @classmethod
   def check(cls, config: ml_collections.ConfigDict) -> None:
     """Raises ``ConfigError`` on a bad ``config.eval.<name>`` option."""
     del config

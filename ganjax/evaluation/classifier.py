@@ -22,7 +22,7 @@ import functools
 import json
 import os
 import re
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import flax.linen as nn
 import flax.serialization
@@ -76,7 +76,9 @@ def train_classifier(batches: Iterator[tuple[np.ndarray, np.ndarray]],
   """
   model = Classifier(num_classes)
   first_x, first_y = next(batches)
-  params = model.init(jax.random.PRNGKey(seed), jnp.asarray(first_x))['params']
+  # Compiled: op by op, the initialization compiles each small op alone.
+  params = jax.jit(model.init)(jax.random.PRNGKey(seed),
+                               jnp.asarray(first_x))['params']
   opt_state = optax.adam(learning_rate).init(params)
   x, y = first_x, first_y
   bar = None
@@ -118,24 +120,31 @@ def _apply(model: Classifier, params: Any, x: jax.Array):
   return model.apply({'params': params}, x)
 
 
-def predict(model: Classifier, params: Any, images: np.ndarray,
-            batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
-  """Logits [N, classes] and features [N, hidden] (float64), in batches of
-  a fixed size (the last one padded, so one compilation serves all)."""
+def in_batches(fn: Callable[[np.ndarray], tuple[Any, ...]],
+               images: np.ndarray, batch_size: int
+               ) -> tuple[np.ndarray, ...]:
+  """``fn`` (images [B, ...] -> a tuple of arrays [B, ...]) over ``images``
+  in batches of a fixed size (the last one padded, so one compilation
+  serves all); its outputs concatenated, as float64."""
   images = np.asarray(images, np.float32)
   n = len(images)
   batch_size = max(1, min(batch_size, n))
-  logits, features = [], []
+  outputs = []
   for start in range(0, n, batch_size):
     chunk = images[start:start + batch_size]
     pad = batch_size - len(chunk)
     if pad:
       chunk = np.concatenate([chunk, np.repeat(chunk[-1:], pad, 0)])
-    lo, fe = jax.device_get(_apply(model, params, chunk))
-    logits.append(lo[:batch_size - pad])
-    features.append(fe[:batch_size - pad])
-  return (np.concatenate(logits).astype(np.float64),
-          np.concatenate(features).astype(np.float64))
+    outputs.append([o[:batch_size - pad] for o in jax.device_get(fn(chunk))])
+  return tuple(np.concatenate(parts).astype(np.float64)
+               for parts in zip(*outputs))
+
+
+def predict(model: Classifier, params: Any, images: np.ndarray,
+            batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+  """Logits [N, classes] and features [N, hidden] (float64), in batches of
+  a fixed size (``in_batches``)."""
+  return in_batches(lambda x: _apply(model, params, x), images, batch_size)
 
 
 def accuracy(model: Classifier, params: Any, images: np.ndarray,
@@ -146,12 +155,14 @@ def accuracy(model: Classifier, params: Any, images: np.ndarray,
 
 def cache_key(dataset: str, split: str, shape: Sequence[int],
               value_range: Sequence[float], steps: int, batch_size: int,
-              learning_rate: float, seed: int) -> str:
-  """A file-name-safe key of everything that changes the trained weights."""
+              learning_rate: float, seed: int, task: str = '') -> str:
+  """A file-name-safe key of everything that changes the trained weights
+  (``task``: what it learned when not the labels, e.g. 'rotation')."""
   h, w, c = shape
   lo, hi = value_range
+  task = f'-{task}' if task else ''
   key = (f'{dataset}-{split}-{h}x{w}x{c}-range{lo:g}_{hi:g}-steps{steps}-'
-         f'bs{batch_size}-lr{learning_rate:g}-seed{seed}-v{VERSION}')
+         f'bs{batch_size}-lr{learning_rate:g}-seed{seed}{task}-v{VERSION}')
   return re.sub(r'[^A-Za-z0-9_.+-]', '_', key)
 
 

@@ -1,6 +1,8 @@
-"""``classifier``: FID and class statistics in the feature space of a small
-CNN trained once per dataset and cached (images): ``fid``, ``fid_floor``,
-``class_coverage``, ``class_kl``, ``classifier_accuracy``.
+"""``classifier``: FID, KID, precision / recall / density / coverage (each
+with its real-data floor) and class statistics in the feature space of a
+small CNN trained once per dataset and cached (labelled images): ``fid``,
+``fid_floor``, ``kid``, ..., ``class_coverage``, ``class_kl``,
+``classifier_accuracy``.
 
 Options ``config.eval.classifier``: ``num_real`` [10000] held-out real
 images of the reference (at most the whole ``eval.test_split``), ``steps``
@@ -12,6 +14,7 @@ the time it took and where it is cached. Definitions: docs/EVALUATION.md.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 
@@ -21,8 +24,8 @@ from absl import logging
 
 from ganjax import data, errors
 from ganjax.evaluation import classifier as classifier_lib
-from ganjax.evaluation import metrics, real_data
-from ganjax.evaluation.base import Evaluator, fail, register
+from ganjax.evaluation import features, metrics, real_data
+from ganjax.evaluation.base import fail, register
 from ganjax.evaluation.real_data import RealData
 
 # Default classifier cache when ``config.eval.classifier.cache_dir`` is
@@ -35,33 +38,12 @@ def default_cache_dir() -> str:
       os.path.expanduser('~'), '.cache', 'ganjax', 'classifiers')
 
 
-@register
-class ClassifierEvaluator(Evaluator):
-  """FID and class statistics in the feature space of a small CNN.
-
-  ``prepare()`` (called by the first ``evaluate``) loads the classifier from
-  the cache or trains it on the training split, reads the held-out test
-  split (reference features, class histogram, accuracy) and computes
-  ``fid_floor`` on ``num_samples`` real training images.
-  """
-  name = 'classifier'
-  metric_names = ('fid', 'fid_floor', 'class_coverage', 'class_kl',
-                  'classifier_accuracy')
-
-  @classmethod
-  def applies(cls, config):
-    return data.is_image(config)
-
-  @classmethod
-  def check(cls, config):
-    c = config.eval.classifier
-    for field, low in (('num_real', 2), ('steps', 1), ('batch_size', 1)):
-      value = c[field]
-      if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        fail(f'classifier.{field}', value, f'use an integer >= {low}')
-    if not c.learning_rate > 0:
-      fail('classifier.learning_rate', c.learning_rate,
-           'use a positive value')
+class TrainedNetworkEvaluator(features.FeatureEvaluator):
+  """A feature evaluator whose network (``classifier.Classifier``) is
+  trained on the training split with ``config.eval.classifier``'s options
+  and cached under ``cache_path`` (its name ends in ``-<task>`` when the
+  network learns something else than the labels)."""
+  task = ''
 
   def __init__(self, config: ml_collections.ConfigDict, real: RealData):
     super().__init__(config, real)
@@ -74,29 +56,61 @@ class ClassifierEvaluator(Evaluator):
     self.shape = data.data_shape(config)
     self.model = self.params = None
     self.trained_now = False
-    self._check_test_split()
-
-  def _check_test_split(self) -> None:
-    """The held-out split must exist: said now, not at the first
-    evaluation (an image folder often has only ``train``)."""
-    info = real_data.builder_info(self.config)
-    splits = sorted(info.splits.keys()) if info is not None else []
-    split = self.config.eval.test_split
-    if splits and split not in splits:
-      raise errors.ConfigError(
-          f'config.eval.test_split={split!r} is not a split of '
-          f'{self.config.data.name!r} (it has {splits}): set '
-          '--config.eval.test_split to one of them, or choose other '
-          'evaluators, e.g. --config.eval.evaluators=equilibrium.')
+    self.check_test_split()
 
   @property
   def cache_path(self) -> str:
     d = self.config.data
+    name = d.name
+    if d.path:  # An image folder: which one (its images are not hashed).
+      digest = hashlib.sha1(os.path.abspath(os.path.expanduser(d.path))
+                            .encode()).hexdigest()[:10]
+      name = f'{name}_{digest}'
     key = classifier_lib.cache_key(
-        d.name, d.split, self.shape,
+        name, d.split, self.shape,
         tuple(d.value_range), self.steps, self.classifier_batch_size,
-        self.learning_rate, self.seed)
+        self.learning_rate, self.seed, self.task)
     return os.path.join(self.cache_dir, key + '.msgpack')
+
+  def embed(self, images):
+    return classifier_lib.predict(self.model, self.params, images,
+                                  self.batch_size)[1]
+
+
+@register
+class ClassifierEvaluator(TrainedNetworkEvaluator):
+  """FID, KID, PRDC and class statistics in the feature space of a small
+  CNN.
+
+  ``prepare()`` (called by the first ``evaluate``) loads the classifier from
+  the cache or trains it on the training split, reads the held-out test
+  split (reference features, class histogram, accuracy) and computes the
+  floors on ``num_samples`` real training images.
+  """
+  name = 'classifier'
+  metric_names = features.metric_names('') + (
+      'class_coverage', 'class_kl', 'classifier_accuracy')
+
+  @classmethod
+  def applies(cls, config):
+    return data.is_image(config)
+
+  @classmethod
+  def chosen_by_auto(cls, config):
+    """Labelled images: every dataset but one with a single class (an
+    image folder of unlabelled images, which ``selfsup`` scores)."""
+    return cls.applies(config) and real_data.num_classes(config) != 1
+
+  @classmethod
+  def check(cls, config):
+    c = config.eval.classifier
+    for field, low in (('num_real', 2), ('steps', 1), ('batch_size', 1)):
+      value = c[field]
+      if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        fail(f'classifier.{field}', value, f'use an integer >= {low}')
+    if not c.learning_rate > 0:
+      fail('classifier.learning_rate', c.learning_rate,
+           'use a positive value')
 
   def _train(self, num_classes: int | None, test: dict[str, np.ndarray]):
     if num_classes is None:
@@ -143,31 +157,24 @@ class ClassifierEvaluator(Evaluator):
     else:
       self.model, self.params = self._train(
           real_data.num_classes(self.config), test)
-    logits, features = classifier_lib.predict(self.model, self.params,
-                                              test['x'], self.batch_size)
+    logits, test_features = classifier_lib.predict(
+        self.model, self.params, test['x'], self.batch_size)
     self.accuracy = float(np.mean(np.argmax(logits, -1) == test['label']))
-    self.mu, self.sigma = metrics.gaussian_stats(features)
     self.data_histogram = metrics.class_histogram(test['label'],
                                                   self.model.num_classes)
     train = self.real.training(self.num_samples)
-    _, train_features = classifier_lib.predict(self.model, self.params,
-                                               train['x'], self.batch_size)
-    self.fid_floor = metrics.frechet_distance(
-        *metrics.gaussian_stats(train_features), self.mu, self.sigma)
-    logging.info('Evaluation classifier: test accuracy %.4f on %d images, '
-                 'fid_floor %.4f.', self.accuracy, len(test['x']),
-                 self.fid_floor)
+    self.set_reference(test_features, self.embed(train['x']))
+    logging.info('Evaluation classifier: test accuracy %.4f on %d images.',
+                 self.accuracy, len(test['x']))
 
   def evaluate(self, spec, state, rng_seed):
     self.prepare()
     x = self.samples(spec, state, rng_seed)
-    logits, features = classifier_lib.predict(self.model, self.params, x,
-                                              self.batch_size)
-    fid = metrics.frechet_distance(*metrics.gaussian_stats(features),
-                                   self.mu, self.sigma)
+    logits, sample_features = classifier_lib.predict(
+        self.model, self.params, x, self.batch_size)
     predicted = np.argmax(logits, -1)
     if not np.all(np.isfinite(logits)):
       predicted = predicted[np.all(np.isfinite(logits), -1)]
-    return {'fid': fid, 'fid_floor': self.fid_floor,
+    return {**self.scores(sample_features),
             **metrics.class_metrics(predicted, self.data_histogram),
             'classifier_accuracy': self.accuracy}

@@ -12,10 +12,19 @@ are in ``docs/EVALUATION.md``.
   Gaussians fitted to feature sets (FID without Inception).
 * ``class_metrics``: classes predicted among samples and the KL divergence
   of their histogram to the data's.
+* ``kid``: the kernel inception distance of Binkowski et al. 2018 (unbiased
+  MMD^2 with the cubic polynomial kernel, mean and std over subsets).
+* ``prdc``: precision / recall (Kynkaanniemi et al. 2019) and density /
+  coverage (Naeem et al. 2020), computed by the ``prdc`` package.
+* ``inception_score``: exp E_x KL(p(y|x) || p(y)) from logits, over splits.
+* ``feature_metrics``: all of FID, KID and PRDC of one feature set against
+  a reference.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
@@ -193,9 +202,31 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray,
 
 def features_frechet_distance(features1: np.ndarray,
                               features2: np.ndarray) -> float:
-  """Frechet distance of Gaussians fitted to two feature sets [N, D]."""
-  return frechet_distance(*gaussian_stats(features1),
-                          *gaussian_stats(features2))
+  """Frechet distance of Gaussians fitted to two feature sets [N, D].
+
+  With fewer vectors than dimensions (e.g. a few hundred 2048-d Inception
+  features) ``Tr((S1 S2)^(1/2))`` is taken from the centred features A
+  [N1, D] and B [N2, D] (S1 = A^T A / (N1 - 1), S2 = B^T B / (N2 - 1)): the
+  non-zero eigenvalues of S1 S2 are the squared singular values of A B^T
+  / sqrt((N1 - 1)(N2 - 1)), so the trace is their sum, with no D x D
+  eigendecomposition. Otherwise ``frechet_distance`` of the fitted
+  Gaussians."""
+  a, b = _as_2d(features1), _as_2d(features2)
+  if min(len(a), len(b)) >= a.shape[1]:
+    return frechet_distance(*gaussian_stats(a), *gaussian_stats(b))
+  if min(len(a), len(b)) < 2:
+    raise ValueError('features_frechet_distance needs at least two feature '
+                     'vectors in each set.')
+  if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+    return math.nan
+  ca, cb = a - a.mean(axis=0), b - b.mean(axis=0)
+  na, nb = len(a) - 1, len(b) - 1
+  diff = a.mean(axis=0) - b.mean(axis=0)
+  cross = np.linalg.svd(ca @ cb.T, compute_uv=False).sum() / math.sqrt(
+      na * nb)
+  value = (diff @ diff + np.sum(ca * ca) / na + np.sum(cb * cb) / nb -
+           2.0 * cross)
+  return float(max(value, 0.0))
 
 
 def class_histogram(labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -223,3 +254,106 @@ def class_metrics(predicted: np.ndarray, data_histogram: np.ndarray
   hist = class_histogram(predicted, len(data_histogram))
   return {'class_coverage': float(np.unique(predicted).size),
           'class_kl': kl_divergence(hist, data_histogram)}
+
+
+def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+  """k(x, y) = (x . y / d + 1)^3 for rows of x [N, d] and y [M, d]."""
+  return (x @ y.T / x.shape[1] + 1.0)**3
+
+
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
+  """The unbiased estimate of MMD^2 between the laws of x [m, d] and y
+  [n, d] with ``polynomial_kernel``: the mean of k over pairs of distinct
+  rows of x, plus the same for y, minus twice the mean of k over (x, y)."""
+  m, n = len(x), len(y)
+  kxx, kyy = polynomial_kernel(x, x), polynomial_kernel(y, y)
+  return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) +
+               (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) -
+               2.0 * polynomial_kernel(x, y).mean())
+
+
+def kid(features1: np.ndarray, features2: np.ndarray, num_subsets: int = 100,
+        subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
+  """Kernel Inception Distance (Binkowski et al. 2018), in any feature space.
+
+  ``num_subsets`` times, ``s = min(subset_size, N1, N2)`` rows are drawn
+  without replacement from each set (``np.random.RandomState(seed).choice``,
+  first from ``features1``, then from ``features2``, as torch-fidelity
+  does) and ``mmd2_unbiased`` is taken of the pair. Returns the mean and
+  the standard deviation (ddof=0) over the subsets; NaN when a feature is
+  not finite. Unbiased, so it can be negative when the laws are equal.
+  """
+  x, y = _as_2d(features1), _as_2d(features2)
+  if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+    return math.nan, math.nan
+  size = min(subset_size, len(x), len(y))
+  if size < 2:
+    raise ValueError('kid needs at least two feature vectors in each set.')
+  rng = np.random.RandomState(seed)
+  values = []
+  for _ in range(num_subsets):
+    xs = x[rng.choice(len(x), size, replace=False)]
+    ys = y[rng.choice(len(y), size, replace=False)]
+    values.append(mmd2_unbiased(xs, ys))
+  return float(np.mean(values)), float(np.std(values))
+
+
+def prdc(real_features: np.ndarray, fake_features: np.ndarray,
+         nearest_k: int = 5) -> dict[str, float]:
+  """Precision, recall (Kynkaanniemi et al. 2019), density and coverage
+  (Naeem et al. 2020) of ``fake_features`` against ``real_features``, with
+  balls to each point's ``nearest_k``-th nearest neighbour in its own set
+  (Euclidean), by ``prdc.compute_prdc``. NaN when a feature is not
+  finite."""
+  from prdc import compute_prdc  # pylint: disable=g-import-not-at-top
+  real, fake = _as_2d(real_features), _as_2d(fake_features)
+  names = ('precision', 'recall', 'density', 'coverage')
+  if not (np.all(np.isfinite(real)) and np.all(np.isfinite(fake))):
+    return {k: math.nan for k in names}
+  if min(len(real), len(fake)) < nearest_k + 2:
+    raise ValueError(f'prdc with nearest_k={nearest_k} needs at least '
+                     f'{nearest_k + 2} vectors in each set.')
+  with contextlib.redirect_stdout(io.StringIO()):  # It prints the sizes.
+    out = compute_prdc(real, fake, nearest_k)
+  return {k: float(out[k]) for k in names}
+
+
+def inception_score(logits: np.ndarray,
+                    splits: int = 10) -> tuple[float, float]:
+  """exp(E_x KL(p(y|x) || p(y))) of softmax(``logits``) [N, C], computed on
+  each of ``splits`` consecutive parts (rows i N / splits to (i + 1) N /
+  splits, rounded down; p(y) the part's mean), as Salimans et al. 2016 and
+  torch-fidelity; the mean and std (ddof=0) over the parts. NaN when a
+  logit is not finite."""
+  logits = _as_2d(logits)
+  if len(logits) < splits:
+    raise ValueError(f'inception_score needs at least {splits} samples (one '
+                     'per split).')
+  if not np.all(np.isfinite(logits)):
+    return math.nan, math.nan
+  log_p = special.log_softmax(logits, axis=1)
+  n = len(log_p)
+  scores = []
+  for i in range(splits):
+    part = log_p[i * n // splits:(i + 1) * n // splits]
+    log_py = np.log(np.exp(part).mean(axis=0))
+    kl = np.sum(np.exp(part) * (part - log_py), axis=1)
+    scores.append(math.exp(float(np.mean(kl))))
+  return float(np.mean(scores)), float(np.std(scores))
+
+
+# The metrics of ``feature_metrics`` whose value for real data is its
+# ``<name>_floor``.
+FLOORED = ('fid', 'kid', 'precision', 'recall', 'density', 'coverage')
+
+
+def feature_metrics(features: np.ndarray, reference: np.ndarray,
+                    kid_subsets: int = 100, kid_subset_size: int = 1000,
+                    nearest_k: int = 5, seed: int = 0) -> dict[str, float]:
+  """``fid``, ``kid``, ``kid_std``, ``precision``, ``recall``, ``density``
+  and ``coverage`` of ``features`` [N, D] against ``reference`` [M, D]."""
+  kid_mean, kid_std = kid(features, reference, kid_subsets, kid_subset_size,
+                          seed)
+  return {'fid': features_frechet_distance(features, reference),
+          'kid': kid_mean, 'kid_std': kid_std,
+          **prdc(reference, features, nearest_k)}

@@ -2,9 +2,10 @@
 running them.
 
 ``config.eval.evaluators`` is ``'auto'`` (every registered evaluator that
-applies to the data and family: images -> classifier, 1D -> gaussian1d,
-2D mixtures -> mixture, and equilibrium when the family has a
-discriminator), ``'none'``, or a comma-separated list of names.
+applies to the data and family: labelled images -> classifier, an image
+folder of one class (unlabelled) -> selfsup, 1D -> gaussian1d, 2D
+mixtures -> mixture, and equilibrium when the family has a discriminator;
+``inception`` only when named), ``'none'``, or a comma-separated list of names.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ganjax.evaluation.real_data import RealData
 def auto_evaluators(config: ml_collections.ConfigDict) -> list[str]:
   """The registered evaluators that apply to ``config``."""
   return [name for name, cls in REGISTRY.items()
-          if cls.auto and cls.applies(config)]
+          if cls.chosen_by_auto(config)]
 
 
 def evaluator_names(config: ml_collections.ConfigDict) -> list[str]:
@@ -43,7 +44,9 @@ def evaluator_names(config: ml_collections.ConfigDict) -> list[str]:
 def validate(config: ml_collections.ConfigDict) -> None:
   """Raises ``ConfigError`` naming the first bad ``config.eval`` field."""
   e = config.eval
-  for field, low in (('every', 0), ('num_samples', 2), ('batch_size', 1)):
+  for field, low in (('every', 0), ('num_samples', 2), ('batch_size', 1),
+                     ('kid_subsets', 1), ('kid_subset_size', 2),
+                     ('nearest_k', 1)):
     value = e[field]
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
       fail(field, value, f'use an integer >= {low}')

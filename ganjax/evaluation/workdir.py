@@ -104,8 +104,8 @@ def check_num(num) -> None:
 
 
 def evaluate_workdir(workdir: str, step: int | None = None,
-                     write: bool = False,
-                     seed: int | None = None) -> dict[str, float]:
+                     write: bool = False, seed: int | None = None,
+                     evaluators: str | None = None) -> dict[str, float]:
   """Runs the evaluators of the workdir's config on its latest (or the
   given) checkpoint.
 
@@ -114,14 +114,18 @@ def evaluate_workdir(workdir: str, step: int | None = None,
     step: the checkpoint (default: the latest).
     write: also append the record to ``workdir/metrics.jsonl``.
     seed: latent seed (default ``config.eval.seed``, as during training).
+    evaluators: instead of the config's ``eval.evaluators`` (the same
+      syntax, e.g. 'classifier,inception').
 
   Returns:
     ``{'step': step, metric: value, ...}``.
   """
   workdir = os.path.expanduser(workdir)
   config, gan, state = load_workdir(workdir, step)
-  evaluators = registry.build_evaluators(config, workdir)
-  return registry.run_evaluators(evaluators, gan, state,
+  if evaluators is not None:
+    config.eval.evaluators = evaluators
+  built = registry.build_evaluators(config, workdir)
+  return registry.run_evaluators(built, gan, state,
                                        int(state.step),
                                        workdir if write else None,
                                        seed=seed)
