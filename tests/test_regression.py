@@ -2,7 +2,8 @@
 and a workdir written by an earlier ganjax that must still load.
 
 ``tests/fixtures/regression.json`` holds, for every config in ``configs/``
-(batch 8, two steps, offline or mock data), the SHA-256 of the whole state
+(batch 8, two steps, offline or mock data; ``NARROW`` ones at a smaller
+width), the SHA-256 of the whole state
 (parameters, statistics, optimizer states, step, key) and each array's
 float64 sum. On the machine kind that recorded it (same jax, jaxlib, core
 count and CPU features) the digests must be equal: a refactor that moves code must
@@ -36,6 +37,15 @@ RECORD = os.environ.get('GANJAX_RECORD_REGRESSION') == '1'
 CONFIGS = sorted(os.path.splitext(os.path.basename(p))[0]
                  for p in glob.glob(os.path.join(ROOT, 'configs', '*.py')))
 TFDS_IMAGES = ('mnist', 'fashion_mnist', 'svhn_cropped', 'cifar10')
+# Configs pinned with narrower networks: the same layers, losses and step,
+# at a width whose two steps cost seconds (cifar10_sngan at full width
+# took 50 CPU-s, a twentieth of the suite's budget).
+NARROW = {
+    'cifar10_sngan': {
+        'model.generator': {'name': 'resnet_sngan32', 'features': 32},
+        'model.discriminator': {'name': 'resnet_sngan32',
+                                'spectral_norm': True, 'features': 32}},
+}
 
 
 def machine() -> str:
@@ -59,7 +69,7 @@ def digits_dir(tmp_path_factory):
 
 
 def _two_steps(name: str, digits_dir: str, mock_tfds_factory) -> dict:
-  config = config_lib.get_config(name)
+  config = config_lib.get_config(name, **NARROW.get(name, {}))
   config.train.batch_size = 8
   if config.data.name == 'digits':
     config.data.data_dir = digits_dir
