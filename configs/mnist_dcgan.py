@@ -17,12 +17,12 @@ setting read off the tutorial's code is ganjax's already
 (docs/FIDELITY.md).
 
 Needs MNIST prepared by TFDS (downloads on first use where there is a
-network). No MNIST run of this config was measured here, so no time is
-given. The tutorial's own statement (its published animation of 50 epochs,
-11,720 steps at batch 256): the images "begin as random noise, and
-increasingly resemble hand written digits over time". Measured offline
-(docs/FIDELITY.md, ``python benchmarks/fidelity.py``): on the 28x28 digits
-at batch 128, only a 150-step smoke run of one seed, far from digits.
+network); no MNIST run was measured here, so no time is given. The
+tutorial's own statement (50 epochs): the images "increasingly resemble
+hand written digits over time". Measured offline (docs/FIDELITY.md, 3
+seeds): on the digits at 28x28, batch 128, all 10 digit classes by 2,000
+steps and classifier-FID 769 +- 101 at 3,000 (the tutorial's code: 840 +-
+190; 1.25 s per step on one loaded CPU core).
 """
 
 from ganjax import config_lib
