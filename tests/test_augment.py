@@ -92,8 +92,8 @@ def test_translation_pads_with_zeros_and_ada_translation_reflects():
   assert np.nonzero(y[0, :, :, 0])[0].tolist() == [5, 5]
   assert np.nonzero(y[0, :, :, 0])[1].tolist() == [2, 4]
   # ADA's integer translation: round(U(-1/8, 1/8) * 16), within [-2, 2].
-  t = only(augment.ada_params(KEY, 512, (16, 16, 1), 1.0, 'blit'),
-           'translation_reflect')
+  t = only(jax.jit(augment.ada_params, static_argnums=(1, 2, 4))(
+      KEY, 512, (16, 16, 1), 1.0, 'blit'), 'translation_reflect')
   assert t.min() == -2 and t.max() == 2
 
 
@@ -159,7 +159,8 @@ def _ada_color_matrix(b, c, i, theta, s):
 def test_ada_color_matches_the_reference_colour_matrix():
   for channels in (3, 1):
     x = images((64, 4, 4, channels))
-    params = augment.ada_params(KEY, 64, (4, 4, channels), 0.7, 'color')
+    params = jax.jit(augment.ada_params, static_argnums=(1, 2, 4))(
+        KEY, 64, (4, 4, channels), 0.7, 'color')
     values = [only(params, n) for n in
               ('brightness', 'ada_contrast', 'lumaflip', 'hue', 'saturation')]
     expected = []
@@ -172,20 +173,22 @@ def test_ada_color_matches_the_reference_colour_matrix():
         grey = mat[:3, :].mean(axis=0)
         out = pixels * grey[:3].sum() + grey[3]
       expected.append(out.reshape(4, 4, channels))
-    np.testing.assert_allclose(augment.apply(params, x), np.stack(expected),
+    np.testing.assert_allclose(jax.jit(augment.apply)(params, x),
+                               np.stack(expected),
                                atol=1e-5)
 
 
 def test_ada_blit_is_a_flip_a_quarter_turn_and_a_shift():
   x = images((4, 6, 6, 1))
-  y = augment.apply([{'xflip': jnp.array([1, 0, 0, 1])},
-                     {'rotate90': jnp.array([0, 1, 2, 3])}], x)
+  y = jax.jit(augment.apply)([{'xflip': jnp.array([1, 0, 0, 1])},
+                              {'rotate90': jnp.array([0, 1, 2, 3])}], x)
   xs = np.asarray(x)
   for b, (f, k) in enumerate(zip([1, 0, 0, 1], [0, 1, 2, 3])):
     e = xs[b, :, ::-1] if f else xs[b]
     np.testing.assert_array_equal(y[b], np.rot90(e, k, axes=(0, 1)))
   with pytest.raises(ValueError, match='square'):
-    augment.ada_augment(KEY, images((2, 8, 6, 1)), 0.5, 'blit')
+    jax.jit(augment.ada_augment, static_argnums=3)(
+        KEY, images((2, 8, 6, 1)), 0.5, 'blit')
 
 
 def test_ada_applies_each_transform_with_probability_p_per_example():
@@ -205,7 +208,8 @@ def test_ada_applies_each_transform_with_probability_p_per_example():
 
 def _sum_of_weighted(fn, x):
   w = jax.random.normal(jax.random.PRNGKey(7), x.shape)
-  return jax.grad(lambda v: jnp.sum(fn(v) * w))(x), w
+  # Compiled: one program instead of every op and its gradient dispatched.
+  return jax.jit(jax.grad(lambda v: jnp.sum(fn(v) * w)))(x), w
 
 
 @pytest.mark.parametrize('policy', POLICIES)
@@ -243,6 +247,7 @@ def test_same_key_same_draws_and_different_keys_differ():
   x = images()
   for fn in (lambda k: augment.diff_augment(k, x, 'color,translation,cutout'),
              lambda k: augment.ada_augment(k, x, 0.5, 'blit,color,cutout')):
+    fn = jax.jit(fn)  # the key traced: one program draws for every key
     np.testing.assert_array_equal(fn(KEY), fn(KEY))
     assert not np.array_equal(fn(KEY), fn(jax.random.PRNGKey(1)))
   # Per-example draws: the examples of one batch differ.
@@ -269,19 +274,22 @@ def test_devices_draw_for_the_global_batch_and_slice():
   # vmap with a named axis stands in for pmap over 4 devices.
   x = images((8, 8, 8, 3))
   local = x.reshape(4, 2, 8, 8, 3)
+  # Compiled, as in a step: op by op, vmap dispatches every op of both
+  # pipelines one at a time.
   for fn in (
       lambda v, a=None: augment.diff_augment(KEY, v, 'color,translation,'
                                              'cutout', axis_name=a),
       lambda v, a=None: augment.ada_augment(KEY, v, 0.6, 'blit,color,cutout',
                                             axis_name=a)):
-    devices = jax.vmap(lambda v: fn(v, 'd'), axis_name='d')(local)
-    np.testing.assert_allclose(devices.reshape(x.shape), fn(x), atol=1e-6)
+    devices = jax.jit(jax.vmap(lambda v: fn(v, 'd'), axis_name='d'))(local)
+    np.testing.assert_allclose(devices.reshape(x.shape), jax.jit(fn)(x),
+                               atol=1e-6)
   # By hand: draw for the global batch, slice per device, apply.
   params = augment.diff_augment_params(KEY, 8, (8, 8, 3), 'color')
-  sliced = jax.vmap(lambda v: augment.apply(
-      augment.device_slice(params, 2, 'd'), v), axis_name='d')(local)
+  sliced = jax.jit(jax.vmap(lambda v: augment.apply(
+      augment.device_slice(params, 2, 'd'), v), axis_name='d'))(local)
   np.testing.assert_allclose(sliced.reshape(x.shape),
-                             augment.apply(params, x), atol=1e-6)
+                             jax.jit(augment.apply)(params, x), atol=1e-6)
 
 
 def test_ada_update_moves_p_by_the_exact_step_and_clips():

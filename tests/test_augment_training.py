@@ -28,6 +28,9 @@ def _digits(digits_dir, **augment):
 
 def _steps(config, n):
   gan, state = train.build(config)
+  # Committed to the device, as the step's outputs are: an uncommitted
+  # first state compiles the step a second time on the second call.
+  state = jax.device_put(state, jax.local_devices()[0])
   step = parallel.compile_step(gan, 'jit')
   stream = data.make_stream(config)
   history = []

@@ -1,5 +1,7 @@
 """Shapes and parameter counts of the core MLP and DCGAN modules."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -9,7 +11,9 @@ from ganjax import config_lib, errors, models, state as state_lib, loop as train
 
 
 def _counts(module, x, **kw):
-  variables = module.init({'params': jax.random.PRNGKey(0)}, x, train=False)
+  # Shapes only (nothing initialized or compiled): the counts are tested.
+  variables = jax.eval_shape(functools.partial(module.init, train=False),
+                             {'params': jax.random.PRNGKey(0)}, x)
   return state_lib.count_parameters(variables['params'],
                                     variables.get('batch_stats', {}))
 

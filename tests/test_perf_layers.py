@@ -10,6 +10,8 @@ equals the ``lax.scan`` one; the bfloat16 option keeps parameters, outputs
 and losses in float32.
 """
 
+import functools
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -107,7 +109,8 @@ def test_conv_second_derivatives_equal_flax():
       critic = lambda x: jnp.sum(jnp.tanh(layer.apply(v, x)))
       g = jax.grad(critic)(x).reshape((x.shape[0], -1))
       return jnp.mean((jnp.sqrt(jnp.sum(g * g, -1)) - 1.0) ** 2)
-    return jax.value_and_grad(f)(variables)
+    # Compiled: op by op, every op of the double backward pass dispatches.
+    return jax.jit(jax.value_and_grad(f))(variables)
 
   (p_fast, g_fast), (p_ref, g_ref) = penalty(fast), penalty(flax_conv)
   _close(p_fast, p_ref)
@@ -239,19 +242,24 @@ def test_bfloat16_compute_keeps_float32_params_and_outputs(kind):
   d32 = models.build_discriminator(dict(d_spec, dropout=0.0))
   d16 = models.build_discriminator(dict(d_spec, dropout=0.0,
                                         dtype='bfloat16'))
-  g_vars = g32.init(jax.random.PRNGKey(1), z, train=False)
-  g16_vars = g16.init(jax.random.PRNGKey(1), z, train=False)
+  # Compiled (op by op, the DCGAN's layers dispatch one op at a time);
+  # g16's variables by shape and dtype only.
+  init = lambda m, *a: jax.jit(functools.partial(m.init, train=False))(*a)
+  apply = lambda m, *a: jax.jit(functools.partial(m.apply, train=False))(*a)
+  g_vars = init(g32, jax.random.PRNGKey(1), z)
+  g16_vars = jax.eval_shape(functools.partial(g16.init, train=False),
+                            jax.random.PRNGKey(1), z)
   assert jax.tree.map(lambda x: (x.shape, x.dtype), g16_vars) == jax.tree.map(
       lambda x: (x.shape, x.dtype), g_vars)
-  x32 = g32.apply(g_vars, z, train=False)
-  x16 = g16.apply(g_vars, z, train=False)
+  x32 = apply(g32, g_vars, z)
+  x16 = apply(g16, g_vars, z)
   assert x16.dtype == jnp.float32 and x16.shape == x32.shape
   # bfloat16 keeps 8 bits of mantissa: close, not equal.
   np.testing.assert_allclose(x16, x32, atol=0.05 * float(
       jnp.max(jnp.abs(x32))) + 1e-3)
-  d_vars = d32.init(jax.random.PRNGKey(2), x32, train=False)
-  l32 = d32.apply(d_vars, x32, train=False)
-  l16 = d16.apply(d_vars, x32, train=False)
+  d_vars = init(d32, jax.random.PRNGKey(2), x32)
+  l32 = apply(d32, d_vars, x32)
+  l16 = apply(d16, d_vars, x32)
   assert l16.dtype == jnp.float32
   np.testing.assert_allclose(l16, l32, atol=0.05 * float(
       jnp.max(jnp.abs(l32))) + 1e-2)

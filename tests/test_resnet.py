@@ -72,10 +72,16 @@ def _variables(num_classes=0, shape=(32, 32, 3)):
   return g, gv, d, dv, z, x, kw
 
 
-def test_parameter_counts_equal_mimicry_sngan32():
+@pytest.fixture(scope='module')
+def unconditional():
+  """The unconditional G and D, initialized once for the module."""
+  return _variables()
+
+
+def test_parameter_counts_equal_mimicry_sngan32(unconditional):
   assert (MIMICRY_G, MIMICRY_G_BN_STATS, MIMICRY_D) == (4_276_739, 3_584,
                                                          1_053_825)
-  _, gv, _, dv, _, x, _ = _variables()
+  _, gv, _, dv, _, x, _ = unconditional
   counts = count_parameters(gv['params'], gv['batch_stats'])
   assert counts['trainable'] == MIMICRY_G
   assert counts['non_trainable'] == MIMICRY_G_BN_STATS
@@ -101,15 +107,17 @@ def test_conditional_parameter_counts_equal_mimicry_cgan_pd32():
   assert d_apply(dv, x).shape == (4,)
 
 
-def test_discriminator_is_spectrally_normalized_by_default():
-  _, _, d, dv, _, x, _ = _variables()
+def test_discriminator_is_spectrally_normalized_by_default(unconditional):
+  _, _, d, dv, _, x, _ = unconditional
   assert d.spectral_norm
   # 3 + 3 + 2 + 2 convolutions and the last dense layer.
   assert len(jax.tree.leaves(dv['batch_stats'])) == 2 * 11
-  assert d.apply(dv, x, train=False).shape == (4,)
+  assert jax.jit(functools.partial(d.apply, train=False))(dv, x).shape == (4,)
   plain = models.build_discriminator(dict(name='resnet_sngan32',
                                           spectral_norm=False))
-  pv = plain.init(jax.random.PRNGKey(2), x, train=False)
+  # Shapes only (no compilation): the count and the collections.
+  pv = jax.eval_shape(functools.partial(plain.init, train=False),
+                      jax.random.PRNGKey(2), x)
   assert 'batch_stats' not in pv
   assert count_parameters(pv['params'])['trainable'] == MIMICRY_D
 
