@@ -291,7 +291,13 @@ def test_on_device_stream_on_two_devices():
   script = textwrap.dedent("""
       import os
       os.environ['XLA_FLAGS'] = '--xla_force_host_platform_device_count=2'
+      import sys, types
       import jax, numpy as np
+      # These modules without the package's __init__ (its API imports the
+      # training loop and with it TensorFlow: seconds of CPU, unused here).
+      package = types.ModuleType('ganjax')
+      package.__path__ = [os.path.join(sys.argv[1], 'ganjax')]
+      sys.modules['ganjax'] = package
       from ganjax import parallel
       from ganjax.data import on_device
       n = 30
@@ -312,7 +318,8 @@ def test_on_device_stream_on_two_devices():
       """)
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
   env = dict(os.environ, PYTHONPATH=root, JAX_PLATFORMS='cpu')
-  out = subprocess.run([sys.executable, '-c', script], capture_output=True,
+  out = subprocess.run([sys.executable, '-c', script, root],
+                       capture_output=True,
                        text=True, env=env, timeout=120, check=False)
   assert out.returncode == 0 and out.stdout.strip() == 'ok', out.stderr[-3000:]
 

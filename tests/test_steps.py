@@ -21,6 +21,17 @@ def _toy_gan(loss='ns', n_critic=1):
   return config, *train.build(config)
 
 
+def _reference(fn, *args):
+  """``jax.jit(fn)(*args)`` compiled without XLA's LLVM optimisation: most
+  of the compile time of a DCGAN's step, and it does not change what the
+  program computes. For a second path compared with the step's result
+  within a tolerance, and for both sides of a comparison of two programs
+  (the same compile options on each side, so bit for bit still holds).
+  The optimised step's numbers are pinned by tests/test_regression.py."""
+  return jax.jit(fn).lower(*args).compile(
+      {'xla_backend_optimization_level': 0})(*args)
+
+
 def test_d_step_lowers_the_d_loss_on_a_fixed_batch():
   config, gan, state = _toy_gan()
   real = jnp.asarray(np.random.default_rng(0).normal(size=(64, 2)) * 0.1 + 1)
@@ -63,22 +74,24 @@ def test_r1_penalty_adds_gamma_half_of_its_value_to_the_d_loss(loss):
   real = jnp.asarray(np.random.default_rng(1).normal(size=(32, 2)))
   labels = jnp.zeros((32,), jnp.int32)
   key = jax.random.PRNGKey(5)
-  _, plain = jax.jit(lambda s: steps.d_step(gan, s, real, labels, key))(state)
+  plain_state, plain = jax.jit(
+      lambda s: steps.d_step(gan, s, real, labels, key))(state)
   new, m = jax.jit(lambda s: steps.d_step(gan_r1, s, real, labels, key))(
       state)
   assert 'r1' not in plain
-  # Second path: the squared input gradient of D's logit at the real data.
-  d = lambda x: gan.discriminator.apply({'params': state.d_params}, x[None],
-                                        train=True).reshape(())
-  expected = np.mean([np.sum(np.asarray(jax.grad(d)(x))**2) for x in real])
+  # Second path: the squared input gradient of D's logit at each real
+  # example, averaged.
+  def by_hand(d_params):
+    d = lambda x: gan.discriminator.apply({'params': d_params}, x[None],
+                                          train=True).reshape(())
+    return jnp.mean(jax.vmap(lambda x: jnp.sum(jax.grad(d)(x)**2))(real))
+  expected = _reference(by_hand, state.d_params)
   np.testing.assert_allclose(m['r1'], expected, rtol=1e-4)
   np.testing.assert_allclose(m['d_loss'], plain['d_loss'] + 2.0 * expected,
                              rtol=1e-4)
   assert m['r1'] > 0
   # The penalty changes D's update (its weights; for a ReLU net the input
   # gradient does not depend on the biases).
-  plain_state, _ = jax.jit(lambda s: steps.d_step(gan, s, real, labels, key))(
-      state)
   assert any(not np.allclose(a, b) for a, b in zip(
       jax.tree.leaves(new.d_params), jax.tree.leaves(plain_state.d_params)))
 
@@ -122,12 +135,17 @@ def test_the_step_is_deterministic():
 
 
 PMAP_SCRIPT = r'''
-import json, sys
+import json, os, sys, types
 import jax, numpy as np
-from ganjax import config_lib, data, parallel, loop as train
-mode, out = sys.argv[1], sys.argv[2]
+# The modules this needs, without the package's __init__ (its API imports
+# the training loop and with it TensorFlow: seconds of CPU, unused here).
+package = types.ModuleType('ganjax')
+package.__path__ = [os.path.join(os.getcwd(), 'ganjax')]
+sys.modules['ganjax'] = package
+from ganjax import config_lib, families, parallel
+out = sys.argv[1]
 
-def run(update, loss):
+def run(mode, update, loss):
   config = config_lib.get_config('svhn_wgan')
   config.data.name = 'mnist'   # shapes only: the batches below are synthetic
   config.data.channels = 1
@@ -145,7 +163,7 @@ def run(update, loss):
   if loss:   # a relativistic loss: means over the global batch
     config.loss.name, config.loss.gp_weight = loss, None
     config.loss.top_k_fraction = 1.0
-  gan, state = train.build(config, mode)
+  gan, state = families.build(config, parallel.axis_name(mode))  # loop.build
   init = jax.device_get((state.g_params, state.g_batch_stats, state.d_params))
   step = parallel.compile_step(gan, mode)
   s = parallel.place_state(state, mode)
@@ -165,8 +183,8 @@ def run(update, loss):
           'params': flat((host.g_params, host.g_batch_stats, host.d_params)),
           'init': flat(init), 'metrics': m}
 
-json.dump({kind: run(*kind.split(':')) for kind in sys.argv[3:]},
-          open(out, 'w'))
+json.dump({mode: {kind: run(mode, *kind.split(':')) for kind in sys.argv[2:]}
+           for mode in ('jit', 'pmap')}, open(out, 'w'))
 '''
 
 # Each kind is 'update_scheme:loss' ('' keeps the config's): WGAN-GP with
@@ -175,28 +193,30 @@ json.dump({kind: run(*kind.split(':')) for kind in sys.argv[3:]},
 KINDS = (':', 'simultaneous:', 'alternating:ragan')
 
 
-def _run_layout(tmp_path, mode, devices):
-  # One process per layout runs every kind (a process start and import
-  # cost more than a kind's compilation).
-  out = tmp_path / f'{mode}{devices}.json'
-  env = dict(os.environ, XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}',
-             JAX_PLATFORMS='cpu', PYTHONPATH=ROOT)
-  subprocess.run([sys.executable, '-c', PMAP_SCRIPT, mode, str(out), *KINDS],
-                 check=True, env=env, cwd=ROOT, timeout=300,
-                 capture_output=True)
-  return json.loads(out.read_text())
-
-
-# 4 devices only (2 ran too; it added ~45 s to the suite and nothing that
-# 4 does not check; tests/test_multihost.py runs 2 devices per process).
+# One process with 4 devices runs every kind under both layouts: jit on
+# the first device, pmap on all 4 (a process start and import cost more
+# than a kind's compilation; 2 devices ran too once, adding ~45 s to the
+# suite and nothing that 4 does not check; tests/test_multihost.py runs 2
+# devices per process). XLA's LLVM backend optimisation is off in that
+# process (both layouts alike): it does not change what the programs
+# compute, only how fast their machine code runs, and it was most of the
+# test's CPU time (compiling 6 steps and 6 initialisations).
 def test_pmap_on_4_devices_equals_jit_on_one_for_every_step_kind(tmp_path):
   """A BatchNorm DCGAN, the same global batch, the same update: WGAN-GP
   with n_critic=2 and top-k, train.update_scheme='simultaneous', and RaGAN
   (each logit against the other side's mean over the global batch, in D's
   and in G's step)."""
-  one = _run_layout(tmp_path, 'jit', 1)
-  four = _run_layout(tmp_path, 'pmap', 4)
+  out = tmp_path / 'layouts.json'
+  env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
+             XLA_FLAGS='--xla_force_host_platform_device_count=4 '
+                       '--xla_backend_optimization_level=0')
+  subprocess.run([sys.executable, '-c', PMAP_SCRIPT, str(out), *KINDS],
+                 check=True, env=env, cwd=ROOT, timeout=300,
+                 capture_output=True)
+  layouts = json.loads(out.read_text())
+  one, four = layouts['jit'], layouts['pmap']
   for kind in KINDS:
+    assert one[kind]['devices'] == 4  # jit ran on the first of them
     # A relativistic loss is blind to a shift of all logits, so the
     # gradient of D's last bias is 0 in exact arithmetic: Adam makes a step
     # of its rounding noise on any layout. Every other tensor must agree.
@@ -276,7 +296,7 @@ def test_alternating_step_is_d_step_then_g_step_bit_for_bit():
   x = jax.random.uniform(jax.random.PRNGKey(5), (1, 8, 28, 28, 1),
                          minval=-1, maxval=1)
   batch = {'x': x, 'label': jnp.zeros((1, 8), jnp.int32)}
-  new, _ = jax.jit(lambda s, b: steps.train_step(gan, s, b))(state, batch)
+  new, _ = _reference(lambda s, b: steps.train_step(gan, s, b), state, batch)
 
   def by_hand(s):
     key = jax.random.fold_in(s.rng, s.step)
@@ -286,7 +306,7 @@ def test_alternating_step_is_d_step_then_g_step_bit_for_bit():
     return s.replace(step=s.step + 1)
 
   for a, b in zip(jax.tree.leaves(new),
-                  jax.tree.leaves(jax.jit(by_hand)(state)), strict=True):
+                  jax.tree.leaves(_reference(by_hand, state)), strict=True):
     np.testing.assert_array_equal(a, b)
 
 
@@ -302,8 +322,8 @@ def test_simultaneous_step_equals_both_gradients_of_one_forward(loss):
   real = jax.random.uniform(jax.random.PRNGKey(5), (8, 28, 28, 1),
                             minval=-1, maxval=1)
   batch = {'x': real[None], 'label': jnp.zeros((1, 8), jnp.int32)}
-  new, metrics = jax.jit(lambda s, b: steps.train_step(gan, s, b))(
-      state, batch)
+  new, metrics = _reference(lambda s, b: steps.train_step(gan, s, b), state,
+                            batch)
 
   def by_hand(s):
     key = jax.random.fold_in(s.rng, s.step)
@@ -349,7 +369,7 @@ def test_simultaneous_step_equals_both_gradients_of_one_forward(loss):
         d_params=jax.tree.map(jnp.add, s.d_params, d_upd)), d_loss(
             s.d_params), g_loss(s.g_params)
 
-  expected, d_value, g_value = jax.jit(by_hand)(state)
+  expected, d_value, g_value = _reference(by_hand, state)
   _same(new, expected, rtol=1e-5, atol=1e-6)
   assert float(metrics['d_loss']) == pytest.approx(float(d_value), rel=1e-5)
   assert float(metrics['g_loss']) == pytest.approx(float(g_value), rel=1e-5)
@@ -420,14 +440,16 @@ def test_the_gradient_penalty_is_a_knob_of_every_loss():
   np.testing.assert_allclose(m['d_loss'], plain['d_loss'] + 5.0 * m['gp'],
                              rtol=1e-5)
   # Second path for the penalty: the same z, eps and critic by hand.
-  z_key, eps_key, _, _ = jax.random.split(key, 4)
-  fake = gan.generator.apply({'params': state.g_params},
-                             gan.sample_latent(z_key, 32), train=True)
-  eps = jax.random.uniform(eps_key, (32,))
-  critic = lambda x: gan.discriminator.apply({'params': state.d_params}, x,
-                                             train=True)
-  expected = losses.gradient_penalty(critic,
-                                     losses.interpolate(real, fake, eps))
+  def by_hand(g_params, d_params):
+    z_key, eps_key, _, _ = jax.random.split(key, 4)
+    fake = gan.generator.apply({'params': g_params},
+                               gan.sample_latent(z_key, 32), train=True)
+    eps = jax.random.uniform(eps_key, (32,))
+    critic = lambda x: gan.discriminator.apply({'params': d_params}, x,
+                                               train=True)
+    return losses.gradient_penalty(critic,
+                                   losses.interpolate(real, fake, eps))
+  expected = _reference(by_hand, state.g_params, state.d_params)
   np.testing.assert_allclose(m['gp'], expected, rtol=1e-4)
   # wgan_gp keeps its lambda 10; the plain Wasserstein loss has none.
   assert train.build(_toy_gan('wgan_gp')[0])[0].gp_weight == 10.0
@@ -484,6 +506,8 @@ def test_standing_statistics_are_the_ema_weights_batch_statistics():
   config.data.name, config.data.image_size = 'digits', 8
   config.model.generator = dict(name='dcgan', features=(16, 8, 4),
                                 kernel_size=3)
+  # Only G's statistics matter: a narrow D keeps the state cheap to build.
+  config.model.discriminator = dict(name='dcgan', features=(4, 8))
   config.model.ema_decay, config.model.ema_standing_stats = 0.5, 3
   config.train.batch_size = 32
   gan, state = train.build(config)
@@ -493,17 +517,20 @@ def test_standing_statistics_are_the_ema_weights_batch_statistics():
   got = gan_family.for_sampling(gan, state).g_batch_stats
   # By hand: each batch's statistics, from BatchNorm started at zero with
   # the momentum the layers use (0.99): moving = 0.01 * batch statistics.
-  keys = jax.random.split(jax.random.PRNGKey(gan_family.STANDING_KEY), 3)
-  zero = jax.tree.map(jnp.zeros_like, state.g_batch_stats)
-  per_batch = []
-  for k in keys:
-    z_key, _, drop_key = jax.random.split(k, 3)
-    z = gan.sample_latent(z_key, 32)
-    _, upd = gan.generator.apply(
-        {'params': state.g_ema_params, 'batch_stats': zero}, z, train=True,
-        mutable=['batch_stats'], rngs={'dropout': drop_key})
-    per_batch.append(jax.tree.map(lambda x: x / 0.01, upd['batch_stats']))
-  want = jax.tree.map(lambda *x: np.mean(x, axis=0), *per_batch)
+  def by_hand(ema_params, g_batch_stats):
+    keys = jax.random.split(jax.random.PRNGKey(gan_family.STANDING_KEY), 3)
+    zero = jax.tree.map(jnp.zeros_like, g_batch_stats)
+    per_batch = []
+    for k in keys:
+      z_key, _, drop_key = jax.random.split(k, 3)
+      z = gan.sample_latent(z_key, 32)
+      _, upd = gan.generator.apply(
+          {'params': ema_params, 'batch_stats': zero}, z, train=True,
+          mutable=['batch_stats'], rngs={'dropout': drop_key})
+      per_batch.append(jax.tree.map(lambda x: x / 0.01, upd['batch_stats']))
+    return jax.tree.map(lambda *x: jnp.mean(jnp.stack(x), axis=0),
+                        *per_batch)
+  want = _reference(by_hand, state.g_ema_params, state.g_batch_stats)
   for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
     np.testing.assert_allclose(a, b, rtol=2e-3, atol=2e-4)
   online = jax.tree.leaves(state.g_batch_stats)

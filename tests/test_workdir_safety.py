@@ -64,7 +64,12 @@ def workdir(trained, tmp_path):
 # --- 3. one training run per workdir -----------------------------------------
 
 HOLD_LOCK = r'''
-import sys, time
+import os, sys, time, types
+# ganjax.workdir without the package's __init__ (its API imports the
+# training loop and with it TensorFlow: seconds of CPU, unused here).
+package = types.ModuleType('ganjax')
+package.__path__ = [os.path.join(os.getcwd(), 'ganjax')]
+sys.modules['ganjax'] = package
 from ganjax import workdir
 with workdir.TrainingLock(sys.argv[1]):
   print('locked', flush=True)
