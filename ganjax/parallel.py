@@ -99,9 +99,13 @@ def compile_step(spec: Any, mode: str) -> Callable[[State, Any], Any]:
 
 
 def place_state(state: State, mode: str) -> State:
+  """The state on the devices, committed there. Under jit it is committed
+  to this process's first device, where the step's outputs and on-device
+  batches live: an uncommitted first state would make the step's second
+  call (committed inputs) compile the whole program again."""
   if mode == 'pmap':
     return flax.jax_utils.replicate(state)
-  return jax.device_put(state)
+  return jax.device_put(state, jax.local_devices()[0])
 
 
 def first_replica(tree: Any, mode: str) -> Any:

@@ -172,3 +172,21 @@ def test_interpolate_and_live_samples_refuse_in_one_line():
     with pytest.raises(errors.ConfigError, match='^show_samples=True .*'
                        'IPython is not installed'):
       ganjax.train(config, '/nonexistent/never', show_samples=True)
+
+
+def test_the_step_compiles_once_with_on_device_batches(tmp_path):
+  """The placed state is committed where the step's outputs and the
+  on-device digits batches are, so the second call reuses the first
+  call's program instead of compiling it again."""
+  from ganjax import data, parallel  # pylint: disable=g-import-not-at-top
+  config = ganjax.get_config('digits_wgan_gp', **{
+      'model.generator': {'name': 'mlp', 'hidden': (8,)},
+      'model.discriminator': {'name': 'mlp', 'hidden': (8,)},
+      'train.batch_size': 8, 'data.data_dir': str(tmp_path / 'tfds')})
+  gan, state = train.build(config)
+  stream = data.make_stream(config)
+  step = parallel.compile_step(gan, 'jit')
+  state = parallel.place_state(state, 'jit')
+  for _ in range(3):
+    state, _ = step(state, next(stream))
+  assert step._cache_size() == 1  # pylint: disable=protected-access
