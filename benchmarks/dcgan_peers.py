@@ -22,7 +22,7 @@ so none competes with another for threads or memory:
   1e-7).
 * ``torch-compile``: the same PyTorch step with G and D each wrapped in
   ``torch.compile`` (default mode: inductor, ``mode=None``, graph breaks
-  allowed); the losses, ``autograd.grad`` and Adam stay eager. Compilation
+  allowed; ``dynamic=False``, static shapes); the losses, ``autograd.grad`` and Adam stay eager. Compilation
   happens in the first step (``first_step_s`` includes it) and in the
   untimed ``--warmup`` steps (graphs compiled on first use, e.g. D's on
   the generated images, whose gradient is taken), so the timed runs
@@ -404,7 +404,13 @@ def _torch_hinge_alternating_step(g, d, run_g, run_d, images, last):
   """mimicry's SNGAN step with one D update per G update (ganjax's
   alternating step): D's hinge loss on real images and G(z) (no gradient
   into G), an Adam update of D; then G's hinge loss -D(G(z')) on fresh z'
-  against the updated D, an Adam update of G. Adam 2e-4, betas (0, 0.9)."""
+  against the updated D, an Adam update of G. Adam 2e-4, betas (0, 0.9).
+
+  D sees the real and the fake batch in one call (D has no BatchNorm, so
+  the same logits and FLOPs as two calls; one power iteration of spectral
+  norm per D update instead of two): with two calls, the second updates
+  the first's ``u`` in place before the backward, which torch.compile's
+  backward refuses ("modified by an inplace operation")."""
   import torch  # pylint: disable=g-import-not-at-top
   from torch.nn import functional as F  # pylint: disable=g-import-not-at-top
   adam = dict(lr=2e-4, betas=(0.0, 0.9))
@@ -416,8 +422,8 @@ def _torch_hinge_alternating_step(g, d, run_g, run_d, images, last):
   def step():
     with torch.no_grad():
       fake = run_g(torch.randn(batch, SNGAN_LATENT, device=device))
-    d_loss = (F.relu(1.0 - run_d(images)).mean() +
-              F.relu(1.0 + run_d(fake)).mean())
+    real_out, fake_out = run_d(torch.cat([images, fake])).split(batch)
+    d_loss = F.relu(1.0 - real_out).mean() + F.relu(1.0 + fake_out).mean()
     _set_grads(d_params, torch.autograd.grad(d_loss, d_params))
     d_opt.step()
     g_loss = -run_d(run_g(torch.randn(batch, SNGAN_LATENT,
@@ -439,7 +445,8 @@ def torch_gan(model: str, batch: int, device, compiled: bool = False,
   """The PyTorch peer of ``model``, on ``device``, in training mode:
   ``(step, last, g, d)``; ``step()`` runs one train step on ``batch``
   images drawn once (in [-1, 1]) and leaves G's loss in ``last[0]``.
-  ``compiled``: G and D each wrapped in ``torch.compile`` (default mode);
+  ``compiled``: G and D each wrapped in ``torch.compile`` (default mode,
+  static shapes);
   the losses, autograd and Adam stay eager. ``widths``: the sngan32
   builder's ``ngf`` / ``ndf`` (tests)."""
   import torch  # pylint: disable=g-import-not-at-top
@@ -447,7 +454,10 @@ def torch_gan(model: str, batch: int, device, compiled: bool = False,
   torch.manual_seed(0)
   g, d = build(**widths)
   g, d = g.to(device).train(), d.to(device).train()
-  run_g, run_d = (torch.compile(g), torch.compile(d)) if compiled else (g, d)
+  # dynamic=False: every batch size its own static graph (D sees 2B
+  # images in the SNGAN's D update, B in its G update).
+  run_g, run_d = ((torch.compile(g, dynamic=False),
+                   torch.compile(d, dynamic=False)) if compiled else (g, d))
   h, w, c = MODELS[model]['shape']
   images = torch.rand(batch, c, h, w, device=device) * 2 - 1
   last = [None]
