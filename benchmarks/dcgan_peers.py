@@ -1,7 +1,8 @@
-r"""The DCGAN train step: TensorFlow, PyTorch and ganjax side by side.
+r"""The DCGAN (and ResNet SNGAN-32) train step: TensorFlow, PyTorch and ganjax.
 
     python benchmarks/dcgan_peers.py                      # all, batch 256
     python benchmarks/dcgan_peers.py --only=ganjax,torch  # a subset
+    python benchmarks/dcgan_peers.py --model=sngan32      # the ResNet
     python benchmarks/dcgan_peers.py --steps=3 --repeats=3 --batch=64  # quick
     python benchmarks/dcgan_peers.py --recount=run.json   # FLOPs again
 
@@ -19,6 +20,13 @@ so none competes with another for threads or memory:
   ``bench`` extra: ``pip install -e .[bench]``), Keras' defaults carried
   over (BatchNorm momentum 0.99 / epsilon 1e-3, LeakyReLU 0.3, Adam epsilon
   1e-7).
+* ``torch-compile``: the same PyTorch step with G and D each wrapped in
+  ``torch.compile`` (default mode: inductor, ``mode=None``, graph breaks
+  allowed; ``dynamic=False``, static shapes); the losses, ``autograd.grad`` and Adam stay eager. Compilation
+  happens in the first step (``first_step_s`` includes it) and in the
+  untimed ``--warmup`` steps (graphs compiled on first use, e.g. D's on
+  the generated images, whose gradient is taken), so the timed runs
+  exclude it.
 * ``ganjax``: ``ganjax.parallel.compile_step`` on ``configs/mnist_dcgan.py``
   with ``n_critic=1`` (one D update, then one G update on fresh z).
   ``ganjax-plain`` is the same with ``fast_transpose=False`` and
@@ -49,6 +57,26 @@ peak is never inflated.
 Also printed per framework: the time to the first step (tracing and
 compilation included) and the subprocess' peak resident memory
 (``resource.getrusage(...).ru_maxrss``, framework import included).
+
+``--model=sngan32``: the ResNet SNGAN-32 of torch-mimicry
+(nets/sngan/sngan_32.py) on 32x32x3 images instead, in three rows:
+``torch`` and ``torch-compile`` (``torch_sngan32_models``: G ngf=256,
+z of 128, dense to 4x4, three up-sampling GBlocks with BatchNorm and ReLU,
+bilinear up-sampling x2 as mimicry's, convs 3x3, BN-ReLU-conv 3x3-tanh to 3
+channels; D ndf=128, optimized DBlock then three DBlocks, the first two
+down-sampling, ReLU, global sum pooling, a linear layer, every conv and
+linear under ``torch.nn.utils.spectral_norm``; 4,276,739 and 1,053,825
+trainable parameters, ganjax's counts, printed per row and checked by
+tests/test_peers_benchmark.py) and ``ganjax`` (``compile_step`` on
+``configs/cifar10_sngan.py``). Every framework does one D update and one
+G update per step (ganjax: ``train.n_critic=1``, not the config's 5;
+``train.update_scheme='alternating'``): D's hinge loss on the real batch
+and G(z), Adam 2e-4 with betas (0, 0.9); then G's hinge loss on fresh z
+against the updated D. The same step everywhere, so the PyTorch rows'
+FLOPs are ganjax's XLA count. ``tf``, ``ganjax-plain`` (the ResNet has no
+flax-layer switch) and ``ganjax-sim`` have no sngan32 row: ``--only``
+refuses them with one line, as the TensorFlow and FLOP-count workers (so
+``--recount``) refuse ``--model=sngan32``.
 """
 
 from __future__ import annotations
@@ -65,12 +93,25 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULT = 'RESULT '
-FRAMEWORKS = ('tf', 'torch', 'ganjax', 'ganjax-plain', 'ganjax-sim')
-LATENT = 100
+FRAMEWORKS = ('tf', 'torch', 'torch-compile', 'ganjax', 'ganjax-plain',
+              'ganjax-sim')
+LATENT = 100  # the DCGAN's z
+SNGAN_LATENT = 128  # the ResNet SNGAN-32's z
+# Per --model: ganjax's config, the images (H, W, C) and the frameworks
+# that have it.
+MODELS = {
+    'dcgan': dict(config='mnist_dcgan', shape=(28, 28, 1),
+                  frameworks=FRAMEWORKS),
+    'sngan32': dict(config='cifar10_sngan', shape=(32, 32, 3),
+                    frameworks=('torch', 'torch-compile', 'ganjax')),
+}
 
 
 def parse_args(argv=None):
   p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  p.add_argument('--model', default='dcgan', choices=sorted(MODELS),
+                 help='dcgan: the TF tutorial\'s DCGAN (28x28x1); sngan32: '
+                 'the ResNet SNGAN-32 of configs/cifar10_sngan.py (32x32x3)')
   p.add_argument('--batch', type=int, default=256)
   p.add_argument('--steps', type=int, default=5, help='steps per timed run')
   p.add_argument('--repeats', type=int, default=5, help='timed runs')
@@ -139,7 +180,13 @@ def worker_peak(args):
           'by_size': {str(k): v for k, v in best.items()}}
 
 
+def refuse_model(args, what: str) -> None:
+  if args.model != 'dcgan':
+    raise SystemExit(f'{what} has only --model=dcgan, not {args.model!r}')
+
+
 def worker_tf(args):
+  refuse_model(args, 'the TensorFlow worker')
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tf_dcgan_tutorial  # pylint: disable=g-import-not-at-top
   generator, discriminator = tf_dcgan_tutorial.models(tf)
@@ -180,11 +227,11 @@ def jax_backend_label() -> str:
   return f'{jax.default_backend()}: {jax.devices()[0].device_kind}'
 
 
-def worker_torch(args):
+def torch_dcgan_models():
+  """The TensorFlow tutorial's DCGAN in PyTorch (Keras' defaults carried
+  over): (generator, discriminator)."""
   import torch  # pylint: disable=g-import-not-at-top
   from torch import nn  # pylint: disable=g-import-not-at-top
-  device, label = torch_device()
-  torch.manual_seed(0)
   bn_kw = dict(eps=1e-3, momentum=0.01)  # Keras momentum 0.99
 
   class Generator(nn.Module):
@@ -224,44 +271,215 @@ def worker_torch(args):
       x = self.drop(self.act(self.c2(x)))
       return self.fc(x.flatten(1))
 
-  g, d = Generator().to(device), Discriminator().to(device)
-  g.train()
-  d.train()
+  return Generator(), Discriminator()
+
+
+def torch_sngan32_models(ngf: int = 256, ndf: int = 128):
+  """torch-mimicry's ResNet SNGAN-32 (nets/sngan/sngan_32.py and
+  nets/modules/resblocks.py) for 32x32x3 images: (generator,
+  discriminator). Bilinear up-sampling (``align_corners=False``) as in
+  mimicry and ``ganjax.models.resnet``; Xavier-uniform weights (gain
+  sqrt(2) in the residual convolutions, 1 elsewhere); spectral norm on
+  every layer of D with ``torch.nn.utils.spectral_norm`` (one power
+  iteration per call in training, as mimicry's ``SNConv2d``)."""
+  import math  # pylint: disable=g-import-not-at-top
+  import torch  # pylint: disable=g-import-not-at-top
+  from torch import nn  # pylint: disable=g-import-not-at-top
+  from torch.nn import functional as F  # pylint: disable=g-import-not-at-top
+  root2 = math.sqrt(2.0)
+
+  def init(layer, gain, spectral):
+    nn.init.xavier_uniform_(layer.weight, gain)
+    return nn.utils.spectral_norm(layer) if spectral else layer
+
+  def conv(c_in, c_out, k, gain, spectral=False):
+    return init(nn.Conv2d(c_in, c_out, k, padding=k // 2), gain, spectral)
+
+  def up(x):
+    return F.interpolate(x, scale_factor=2, mode='bilinear',
+                         align_corners=False)
+
+  class GBlock(nn.Module):
+
+    def __init__(self, c):
+      super().__init__()
+      self.b1, self.b2 = nn.BatchNorm2d(c), nn.BatchNorm2d(c)
+      self.c1, self.c2 = conv(c, c, 3, root2), conv(c, c, 3, root2)
+      self.c_sc = conv(c, c, 1, 1.0)
+
+    def forward(self, x):
+      h = self.c1(up(F.relu(self.b1(x))))
+      h = self.c2(F.relu(self.b2(h)))
+      return h + self.c_sc(up(x))
+
+  class Generator(nn.Module):
+
+    def __init__(self):
+      super().__init__()
+      self.l1 = init(nn.Linear(SNGAN_LATENT, 4 * 4 * ngf), 1.0, False)
+      self.blocks = nn.Sequential(*(GBlock(ngf) for _ in range(3)))
+      self.b5 = nn.BatchNorm2d(ngf)
+      self.c5 = conv(ngf, 3, 3, 1.0)
+
+    def forward(self, z):
+      h = self.blocks(self.l1(z).view(-1, ngf, 4, 4))
+      return torch.tanh(self.c5(F.relu(self.b5(h))))
+
+  class DBlock(nn.Module):
+    """mimicry's DBlock (hidden = in channels), or DBlockOptimized."""
+
+    def __init__(self, c_in, c_out, down, optimized=False):
+      super().__init__()
+      self.c1 = conv(c_in, c_out if optimized else c_in, 3, root2, True)
+      self.c2 = conv(c_out if optimized else c_in, c_out, 3, root2, True)
+      learnable = optimized or down or c_in != c_out
+      self.c_sc = conv(c_in, c_out, 1, 1.0, True) if learnable else None
+      self.down, self.optimized = down, optimized
+
+    def forward(self, x):
+      pool = (lambda v: F.avg_pool2d(v, 2)) if self.down else (lambda v: v)
+      if self.optimized:
+        return pool(self.c2(F.relu(self.c1(x)))) + self.c_sc(pool(x))
+      h = pool(self.c2(F.relu(self.c1(F.relu(x)))))
+      return h + (pool(self.c_sc(x)) if self.c_sc is not None else x)
+
+  class Discriminator(nn.Module):
+
+    def __init__(self):
+      super().__init__()
+      self.blocks = nn.Sequential(
+          DBlock(3, ndf, down=True, optimized=True),
+          DBlock(ndf, ndf, down=True), DBlock(ndf, ndf, down=False),
+          DBlock(ndf, ndf, down=False))
+      self.l5 = init(nn.Linear(ndf, 1), 1.0, True)
+
+    def forward(self, x):
+      return self.l5(torch.sum(F.relu(self.blocks(x)), dim=(2, 3)))
+
+  return Generator(), Discriminator()
+
+
+def count_params(module) -> int:
+  """Trainable parameters of a PyTorch module (spectral norm's ``u`` and
+  ``v`` and BatchNorm's statistics are buffers, not counted)."""
+  return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def _set_grads(params, grads) -> None:
+  for p, gr in zip(params, grads):
+    p.grad = gr
+
+
+def _torch_tutorial_step(g, d, run_g, run_d, images, last):
+  """The TF tutorial's step: one G forward, both gradients from it; BCE,
+  Adam 1e-4 (epsilon 1e-7) for both."""
+  import torch  # pylint: disable=g-import-not-at-top
+  from torch import nn  # pylint: disable=g-import-not-at-top
   g_opt = torch.optim.Adam(g.parameters(), lr=1e-4, eps=1e-7)
   d_opt = torch.optim.Adam(d.parameters(), lr=1e-4, eps=1e-7)
   bce = nn.BCEWithLogitsLoss()
-  batch = args.batch
-  images = torch.rand(batch, 1, 28, 28, device=device) * 2 - 1
+  batch, device = images.shape[0], images.device
   ones = torch.ones(batch, 1, device=device)
   zeros = torch.zeros(batch, 1, device=device)
   g_params, d_params = list(g.parameters()), list(d.parameters())
-  last = [None]
 
   def step():
-    # The tutorial's step: one G forward, both gradients from it.
     noise = torch.randn(batch, LATENT, device=device)
-    fake = g(noise)
-    real_out, fake_out = d(images), d(fake)
+    fake = run_g(noise)
+    real_out, fake_out = run_d(images), run_d(fake)
     g_loss = bce(fake_out, ones)
     d_loss = bce(real_out, ones) + bce(fake_out, zeros)
     d_grads = torch.autograd.grad(d_loss, d_params, retain_graph=True)
     g_grads = torch.autograd.grad(g_loss, g_params)
-    for p, gr in zip(d_params, d_grads):
-      p.grad = gr
-    for p, gr in zip(g_params, g_grads):
-      p.grad = gr
+    _set_grads(d_params, d_grads)
+    _set_grads(g_params, g_grads)
     d_opt.step()
     g_opt.step()
     last[0] = g_loss
 
+  return step
+
+
+def _torch_hinge_alternating_step(g, d, run_g, run_d, images, last):
+  """mimicry's SNGAN step with one D update per G update (ganjax's
+  alternating step): D's hinge loss on real images and G(z) (no gradient
+  into G), an Adam update of D; then G's hinge loss -D(G(z')) on fresh z'
+  against the updated D, an Adam update of G. Adam 2e-4, betas (0, 0.9).
+
+  D sees the real and the fake batch in one call (D has no BatchNorm, so
+  the same logits and FLOPs as two calls; one power iteration of spectral
+  norm per D update instead of two): with two calls, the second updates
+  the first's ``u`` in place before the backward, which torch.compile's
+  backward refuses ("modified by an inplace operation")."""
+  import torch  # pylint: disable=g-import-not-at-top
+  from torch.nn import functional as F  # pylint: disable=g-import-not-at-top
+  adam = dict(lr=2e-4, betas=(0.0, 0.9))
+  g_opt = torch.optim.Adam(g.parameters(), **adam)
+  d_opt = torch.optim.Adam(d.parameters(), **adam)
+  batch, device = images.shape[0], images.device
+  g_params, d_params = list(g.parameters()), list(d.parameters())
+
+  def step():
+    with torch.no_grad():
+      fake = run_g(torch.randn(batch, SNGAN_LATENT, device=device))
+    real_out, fake_out = run_d(torch.cat([images, fake])).split(batch)
+    d_loss = F.relu(1.0 - real_out).mean() + F.relu(1.0 + fake_out).mean()
+    _set_grads(d_params, torch.autograd.grad(d_loss, d_params))
+    d_opt.step()
+    g_loss = -run_d(run_g(torch.randn(batch, SNGAN_LATENT,
+                                      device=device))).mean()
+    _set_grads(g_params, torch.autograd.grad(g_loss, g_params))
+    g_opt.step()
+    last[0] = g_loss
+
+  return step
+
+
+TORCH_MODELS = {'dcgan': (torch_dcgan_models, _torch_tutorial_step),
+                'sngan32': (torch_sngan32_models,
+                            _torch_hinge_alternating_step)}
+
+
+def torch_gan(model: str, batch: int, device, compiled: bool = False,
+              **widths):
+  """The PyTorch peer of ``model``, on ``device``, in training mode:
+  ``(step, last, g, d)``; ``step()`` runs one train step on ``batch``
+  images drawn once (in [-1, 1]) and leaves G's loss in ``last[0]``.
+  ``compiled``: G and D each wrapped in ``torch.compile`` (default mode,
+  static shapes);
+  the losses, autograd and Adam stay eager. ``widths``: the sngan32
+  builder's ``ngf`` / ``ndf`` (tests)."""
+  import torch  # pylint: disable=g-import-not-at-top
+  build, make_step = TORCH_MODELS[model]
+  torch.manual_seed(0)
+  g, d = build(**widths)
+  g, d = g.to(device).train(), d.to(device).train()
+  # dynamic=False: every batch size its own static graph (D sees 2B
+  # images in the SNGAN's D update, B in its G update).
+  run_g, run_d = ((torch.compile(g, dynamic=False),
+                   torch.compile(d, dynamic=False)) if compiled else (g, d))
+  h, w, c = MODELS[model]['shape']
+  images = torch.rand(batch, c, h, w, device=device) * 2 - 1
+  last = [None]
+  return make_step(g, d, run_g, run_d, images, last), last, g, d
+
+
+def worker_torch(args, compiled: bool = False):
+  import torch  # pylint: disable=g-import-not-at-top
+  device, label = torch_device()
+  step, last, g, d = torch_gan(args.model, args.batch, device, compiled)
+  if compiled:
+    label += '; torch.compile(G), torch.compile(D), default mode (inductor)'
   return {**time_eager_step(step, last, args),
-          'version': torch.__version__, 'threads': label}
+          'version': torch.__version__, 'threads': label,
+          'g_params': count_params(g), 'd_params': count_params(d)}
 
 
 def time_eager_step(step, last, args) -> dict:
-  """Times an eager PyTorch ``step`` that leaves its loss in ``last[0]``
-  (reading it as a float waits for the device): the first step, then the
-  timed runs."""
+  """Times a PyTorch ``step`` that leaves its loss in ``last[0]`` (reading
+  it as a float waits for the device): the first step (with
+  ``torch.compile``, its compilation), then the timed runs after
+  ``args.warmup`` more untimed steps."""
   t = time.perf_counter()
   step()
   float(last[0])
@@ -271,27 +489,41 @@ def time_eager_step(step, last, args) -> dict:
 
 
 def _ganjax_gan(fast_transpose: bool, batch: int, dtype=None,
-                update_scheme: str = 'alternating'):
+                update_scheme: str = 'alternating', model: str = 'dcgan'):
+  """ganjax's GAN for ``model`` (its config from configs/) with one D
+  update per G update (``n_critic=1``): ``(config, gan)``.
+  ``fast_transpose=False`` (dcgan only): flax's own nn.ConvTranspose and
+  nn.Conv throughout; the ResNet has no such switch."""
   sys.path.insert(0, ROOT)
   from ganjax import state as state_lib  # pylint: disable=g-import-not-at-top
   import importlib.util  # pylint: disable=g-import-not-at-top
+  name = MODELS[model]['config']
   spec = importlib.util.spec_from_file_location(
-      'mnist_dcgan', os.path.join(ROOT, 'configs', 'mnist_dcgan.py'))
+      name, os.path.join(ROOT, 'configs', f'{name}.py'))
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   config = module.get_config()
   config.train.n_critic = 1
   config.train.batch_size = batch
   config.train.update_scheme = update_scheme
-  # fast=False: flax's own nn.ConvTranspose and nn.Conv throughout.
-  config.model.generator = dict(config.model.generator,
-                                fast_transpose=fast_transpose)
-  config.model.discriminator = dict(config.model.discriminator,
-                                    fast_conv=fast_transpose)
+  if model == 'dcgan':
+    config.model.generator = dict(config.model.generator,
+                                  fast_transpose=fast_transpose)
+    config.model.discriminator = dict(config.model.discriminator,
+                                      fast_conv=fast_transpose)
   if dtype:
     config.model.generator = dict(config.model.generator, dtype=dtype)
     config.model.discriminator = dict(config.model.discriminator, dtype=dtype)
-  return config, state_lib.build_gan(config, (28, 28, 1))
+  return config, state_lib.build_gan(config, MODELS[model]['shape'])
+
+
+def ganjax_param_counts(gan) -> tuple[int, int]:
+  """(G, D) trainable parameters of a ganjax GAN, from shapes alone."""
+  import jax  # pylint: disable=g-import-not-at-top
+  from ganjax import state as state_lib  # pylint: disable=g-import-not-at-top
+  st = jax.eval_shape(lambda: state_lib.create_state(gan, 0))
+  size = lambda tree: sum(int(x.size) for x in jax.tree.leaves(tree))
+  return size(st.g_params), size(st.d_params)
 
 
 def _flops(cost) -> float:
@@ -370,23 +602,31 @@ def worker_ganjax(args, fast_transpose: bool = True,
   import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
   sys.path.insert(0, ROOT)
   from ganjax import parallel, state as state_lib  # pylint: disable=g-import-not-at-top
+  model = args.model
   _, gan = _ganjax_gan(fast_transpose, args.batch, args.ganjax_dtype,
-                       update_scheme)
+                       update_scheme, model)
   state = parallel.place_state(state_lib.create_state(gan, 0), 'jit')
   batch = jax.device_put({
       'x': jax.random.uniform(jax.random.PRNGKey(1),
-                              (1, args.batch, 28, 28, 1), minval=-1.0,
-                              maxval=1.0),
+                              (1, args.batch) + MODELS[model]['shape'],
+                              minval=-1.0, maxval=1.0),
       'label': jnp.zeros((1, args.batch), jnp.int32)})
   timed = time_jax_step(parallel.compile_step(gan, 'jit'), state, batch,
                         args)
-  # Useful FLOPs: the same step with nn.ConvTranspose (no zero taps).
-  _, plain = _ganjax_gan(False, args.batch, args.ganjax_dtype, update_scheme)
-  useful = _lowered_flops(parallel.compile_step(plain, 'jit').lower(
-      state_lib.create_state(plain, 0), batch))
+  if model == 'dcgan':
+    # Useful FLOPs: the same step with nn.ConvTranspose (no zero taps).
+    _, plain = _ganjax_gan(False, args.batch, args.ganjax_dtype,
+                           update_scheme)
+    useful = _lowered_flops(parallel.compile_step(plain, 'jit').lower(
+        state_lib.create_state(plain, 0), batch))
+  else:  # no transposed convolutions: every counted product is useful
+    useful = timed['xla_flops']
+  g_params, d_params = ganjax_param_counts(gan)
   result = {**timed, 'useful_flops': useful, 'version': jax.__version__,
-            'threads': jax_backend_label()}
-  if (fast_transpose and update_scheme == 'alternating' and
+            'threads': jax_backend_label(), 'g_params': g_params,
+            'd_params': d_params}
+  if (model == 'dcgan' and fast_transpose and
+      update_scheme == 'alternating' and
       'ganjax' in args.only.split(',')):
     result['tutorial_flops'] = tutorial_step_flops(args.batch)
   return result
@@ -394,7 +634,8 @@ def worker_ganjax(args, fast_transpose: bool = True,
 
 def worker_flops(args):
   """The FLOP counts alone (no timing): ganjax's step as compiled, its
-  useful work, and the tutorial's step."""
+  useful work, and the tutorial's step (dcgan only)."""
+  refuse_model(args, 'the FLOP count (--recount)')
   import jax  # pylint: disable=g-import-not-at-top
   import jax.numpy as jnp  # pylint: disable=g-import-not-at-top
   sys.path.insert(0, ROOT)
@@ -415,6 +656,7 @@ WORKERS = {
     'flops': worker_flops,
     'tf': worker_tf,
     'torch': worker_torch,
+    'torch-compile': lambda args: worker_torch(args, compiled=True),
     'ganjax': worker_ganjax,
     'ganjax-plain': lambda args: worker_ganjax(args, fast_transpose=False),
     'ganjax-sim': lambda args: worker_ganjax(args,
@@ -462,10 +704,16 @@ def main(argv=None):
     recount(args)
     return
   wanted = [f for f in args.only.split(',') if f]
+  have = MODELS[args.model]['frameworks']
+  if args.model != 'dcgan' and args.only == ','.join(FRAMEWORKS):
+    wanted = list(have)  # the default --only: every framework that has it
+    args.only = ','.join(have)
   for f in wanted:
-    if f not in FRAMEWORKS:
-      raise SystemExit(f'--only: {f!r} is not one of {FRAMEWORKS}')
-  passthrough = [f'--batch={args.batch}', f'--steps={args.steps}',
+    if f not in have:
+      raise SystemExit(f'--only: {f!r} is not one of {have} '
+                       f'(--model={args.model})')
+  passthrough = [f'--model={args.model}', f'--batch={args.batch}',
+                 f'--steps={args.steps}',
                  f'--repeats={args.repeats}', f'--warmup={args.warmup}',
                  f'--only={args.only}']
   if args.ganjax_dtype:
@@ -473,8 +721,9 @@ def main(argv=None):
   print(f'machine: {platform.processor() or platform.machine()}, '
         f'{os.cpu_count()} logical CPUs, {platform.python_version()}; '
         f'load average at start {_load()}')
-  print(f'batch {args.batch}, {args.repeats} runs of {args.steps} steps '
-        f'after {args.warmup} warm-up steps; medians', flush=True)
+  print(f'model {args.model}, batch {args.batch}, {args.repeats} runs of '
+        f'{args.steps} steps after {args.warmup} warm-up steps; medians',
+        flush=True)
   order = ([] if args.no_peak else ['peak']) + wanted
   per_round = []
   for round_index in range(args.rounds):
@@ -509,7 +758,8 @@ def recount(args) -> None:
   timings are the stored ones."""
   with open(args.recount) as f:
     stored = json.load(f)
-  run_args = argparse.Namespace(**stored['args'])
+  run_args = argparse.Namespace(**{'model': 'dcgan', **stored['args']})
+  refuse_model(run_args, '--recount')
   counts = run_worker('flops', [f'--batch={run_args.batch}'] + (
       [f'--ganjax_dtype={run_args.ganjax_dtype}']
       if run_args.ganjax_dtype else []))
@@ -556,7 +806,12 @@ def print_table(results: dict, args) -> None:
   peak = results.get('peak', {}).get('peak_flops')
   gj = results.get('ganjax', {})
   tutorial_flops = gj.get('tutorial_flops')
+  model = getattr(args, 'model', 'dcgan')
+  # The peers' work: the tutorial's step (dcgan); ganjax's own step
+  # (sngan32: the same alternating step in PyTorch).
+  peer_flops = tutorial_flops if model == 'dcgan' else gj.get('useful_flops')
   names = {'tf': 'TensorFlow (tf.function)', 'torch': 'PyTorch (eager)',
+           'torch-compile': 'PyTorch (torch.compile)',
            'ganjax': 'ganjax (compile_step)',
            'ganjax-plain': 'ganjax, flax conv layers',
            'ganjax-sim': 'ganjax, simultaneous step'}
@@ -571,14 +826,18 @@ def print_table(results: dict, args) -> None:
       continue
     sec = r['seconds_per_step']
     rates[key] = args.batch / sec
-    flops = r.get('useful_flops') or tutorial_flops
+    flops = r.get('useful_flops') or peer_flops
     gflop = f'{flops / 1e9:.1f}' if flops else '-'
     gflops = f'{flops / sec / 1e9:.1f}' if flops else '-'
     frac = f'{100 * flops / sec / peak:.0f}%' if flops and peak else '-'
     print(f'{names[key]:28s} {rates[key]:9.1f} {1000 * sec:8.0f} '
           f'{r["first_step_s"]:10.1f} {r["peak_rss_mib"]:9.0f} {gflop:>10s} '
           f'{gflops:>8s} {frac:>7s}')
-  if gj.get('xla_flops'):
+  if model != 'dcgan' and gj.get('xla_flops'):
+    print(f'\nganjax step: XLA cost analysis {gj["xla_flops"] / 1e9:.1f} '
+          f'GFLOP; PyTorch rows: the same step, the same count; compile '
+          f'{gj["compile_s"]:.1f} s.')
+  elif gj.get('xla_flops'):
     print(f'\nganjax step: XLA cost analysis {gj["xla_flops"] / 1e9:.1f} '
           f'GFLOP as compiled (sub-pixel form, zero taps included), '
           f'{gj["useful_flops"] / 1e9:.1f} GFLOP useful; compile '
@@ -586,18 +845,24 @@ def print_table(results: dict, args) -> None:
   if tutorial_flops:
     print(f'TF/PyTorch step (the tutorial\'s): {tutorial_flops / 1e9:.1f} '
           f'GFLOP (XLA cost analysis of the same computation in JAX).')
+  counts = {names[k]: (results[k]['g_params'], results[k]['d_params'])
+            for k in FRAMEWORKS if 'g_params' in results.get(k, {})}
+  if counts:
+    print('trainable parameters (G, D): ' + '; '.join(
+        f'{k} {g:,}, {d:,}' for k, (g, d) in counts.items()))
   if peak:
     print(f'matmul peak: {peak / 1e9:.1f} GFLOP/s (float32 jnp.dot).')
   if 'ganjax' in rates:
-    for key in ('tf', 'torch', 'ganjax-plain'):
+    for key in ('tf', 'torch', 'torch-compile', 'ganjax-plain'):
       if key in rates:
         print(f'ganjax / {names[key]}: {rates["ganjax"] / rates[key]:.2f}x')
   if 'ganjax-sim' in rates:
-    for key in ('tf', 'torch'):
+    for key in ('tf', 'torch', 'torch-compile'):
       if key in rates:
         print(f'ganjax, simultaneous / {names[key]} (same work per step): '
               f'{rates["ganjax-sim"] / rates[key]:.2f}x')
-    peers = [rates[k] for k in ('tf', 'torch') if k in rates]
+    peers = [rates[k] for k in ('tf', 'torch', 'torch-compile')
+             if k in rates]
     if peers:
       print(f'ganjax / faster peer: {rates["ganjax"] / max(peers):.2f}x '
             f'(target >= 1.5x)')

@@ -1,0 +1,65 @@
+"""benchmarks/dcgan_peers.py's PyTorch peers, at tiny size: the ResNet
+SNGAN-32 has ganjax's parameter counts, and one eager step (both models)
+and one ``torch.compile`` step (the DCGAN: compiling the ResNet on a CPU
+takes too long for the suite) run."""
+
+import importlib
+import os
+import sys
+
+import pytest
+
+torch = pytest.importorskip('torch')
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# ganjax's ResNet SNGAN-32 on 32x32x3 (ganjax/models/resnet.py,
+# tests/test_resnet.py).
+G_PARAMS, D_PARAMS = 4_276_739, 1_053_825
+
+
+@pytest.fixture(scope='module')
+def peers():
+  sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+  try:
+    return importlib.import_module('dcgan_peers')
+  finally:
+    sys.path.pop(0)
+
+
+def test_torch_sngan32_has_ganjax_parameter_counts(peers):
+  g, d = peers.torch_sngan32_models()
+  _, gan = peers._ganjax_gan(  # pylint: disable=protected-access
+      True, 8, model='sngan32')
+  assert (peers.count_params(g), peers.count_params(d)) == (
+      G_PARAMS, D_PARAMS) == peers.ganjax_param_counts(gan)
+
+
+def _one_step(step, last):
+  step()
+  loss = float(last[0].detach())
+  assert loss == loss  # not NaN
+
+
+@pytest.mark.parametrize('model,widths', [('dcgan', {}),
+                                          ('sngan32', dict(ngf=16, ndf=16))])
+def test_torch_eager_step_runs(peers, model, widths):
+  step, last, g, _ = peers.torch_gan(model, 4, torch.device('cpu'), **widths)
+  before = [p.detach().clone() for p in g.parameters()]
+  _one_step(step, last)
+  assert any(not torch.equal(a, p) for a, p in zip(before, g.parameters()))
+
+
+def test_torch_compile_step_runs(peers):
+  from torch._inductor import config  # pylint: disable=g-import-not-at-top
+  step, last, _, _ = peers.torch_gan('dcgan', 4, torch.device('cpu'),
+                                     compiled=True)
+  # One compile thread: no pool of worker processes to start.
+  with config.patch(compile_threads=1):
+    try:
+      step()
+    except Exception as e:  # pylint: disable=broad-except
+      if 'inductor' not in type(e).__module__ + str(e).lower():
+        raise
+      pytest.skip(f'inductor cannot compile on this machine: {e}'[:300])
+    _one_step(step, last)  # the compiled graphs reused
