@@ -99,13 +99,16 @@ def compile_step(spec: Any, mode: str) -> Callable[[State, Any], Any]:
 
 
 def place_state(state: State, mode: str) -> State:
-  """The state on the devices, committed there. Under jit it is committed
-  to this process's first device, where the step's outputs and on-device
-  batches live: an uncommitted first state would make the step's second
-  call (committed inputs) compile the whole program again."""
+  """The state on the devices. Under jit with one device it is committed
+  there, where the step's outputs and on-device batches live: an
+  uncommitted first state would make the step's second call (committed
+  inputs) compile the whole program again. With several devices it stays
+  uncommitted, for jit to place beside batches spread over them."""
   if mode == 'pmap':
     return flax.jax_utils.replicate(state)
-  return jax.device_put(state, jax.local_devices()[0])
+  if jax.local_device_count() == 1:
+    return jax.device_put(state, jax.local_devices()[0])
+  return jax.device_put(state)
 
 
 def first_replica(tree: Any, mode: str) -> Any:

@@ -41,6 +41,26 @@ except ImportError:
   pass
 
 
+# XLA's LLVM backend optimisation is off for the whole run (the xdist
+# workers and every subprocess inherit XLA_FLAGS): it changes how fast the
+# compiled machine code runs, not what the programs compute, and compiling
+# is most of the suite's CPU time (the DCGAN and ResNet tests of
+# test_perf_layers and test_resnet: 221 CPU-s optimised, 87 without).
+# Last bits can differ from an optimised build, so the bitwise pins of
+# tests/test_regression.py are recorded under these flags (its machine key
+# includes them). A user's XLA_FLAGS that set the level win.
+TEST_XLA_FLAGS = '--xla_backend_optimization_level=0'
+
+
+def xla_flags(devices: int | None = None) -> str:
+  """XLA_FLAGS for a subprocess: the run's flags, and ``devices`` host
+  devices when given."""
+  flags = os.environ.get('XLA_FLAGS', '')
+  if devices:
+    flags += f' --xla_force_host_platform_device_count={devices}'
+  return flags.strip()
+
+
 # Modules whose tests are long (processes of their own, a notebook, long
 # training) run first, so under ``-n 2`` the workers' last minutes are
 # spent on short tests, not one of them waiting for the other's long one.
@@ -64,7 +84,10 @@ def pytest_configure(config):
   if getattr(config.option, 'dist', 'no') == 'load':
     config.option.dist = 'worksteal'
   config._ganjax_env = {k: os.environ.get(k) for k in
-                        ['JAX_COMPILATION_CACHE_DIR', *_CACHE_ENV]}
+                        ['JAX_COMPILATION_CACHE_DIR', 'XLA_FLAGS',
+                         *_CACHE_ENV]}
+  if 'xla_backend_optimization_level' not in os.environ.get('XLA_FLAGS', ''):
+    os.environ['XLA_FLAGS'] = f'{xla_flags()} {TEST_XLA_FLAGS}'.strip()
   if not os.environ.get('JAX_COMPILATION_CACHE_DIR'):
     config._ganjax_jax_cache = tempfile.mkdtemp(prefix='ganjax-jax-cache-')
     os.environ['JAX_COMPILATION_CACHE_DIR'] = config._ganjax_jax_cache

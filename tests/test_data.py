@@ -290,7 +290,8 @@ def test_on_device_stream_on_two_devices():
   values equal the one-device stream's; pmap through parallel works."""
   script = textwrap.dedent("""
       import os
-      os.environ['XLA_FLAGS'] = '--xla_force_host_platform_device_count=2'
+      os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
+                                 ' --xla_force_host_platform_device_count=2')
       import sys, types
       import jax, numpy as np
       # These modules without the package's __init__ (its API imports the

@@ -17,7 +17,7 @@ import ganjax
 from ganjax import config_lib, errors, families, loop as train, sampling
 from ganjax.evaluation import registry as evaluators_lib
 from ganjax.families import vae as vae_lib
-from conftest import ROOT, leaves_equal, tiny
+from conftest import ROOT, leaves_equal, tiny, xla_flags
 
 
 @pytest.fixture(scope='module')
@@ -145,7 +145,7 @@ for mode in ('jit', 'pmap'):
 json.dump(out, open({str(tmp_path / 'out.json')!r}, 'w'))
 """
   env = dict(os.environ,
-             XLA_FLAGS='--xla_force_host_platform_device_count=2')
+             XLA_FLAGS=xla_flags(2))
   r = subprocess.run([sys.executable, '-c', script], cwd=os.path.join(
       ROOT, 'tests'), env=env, capture_output=True, text=True, timeout=300)
   assert r.returncode == 0, r.stderr[-2000:]

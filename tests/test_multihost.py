@@ -14,7 +14,7 @@ import pytest
 
 import ganjax
 from ganjax import errors, parallel
-from conftest import ROOT
+from conftest import ROOT, xla_flags
 
 WORKER = r'''
 import sys
@@ -49,7 +49,7 @@ def test_two_processes_train_as_one(tmp_path, devices, mode):
   workdir = str(tmp_path / 'run')
   coordinator = f'localhost:{_free_port()}'
   env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
-             XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}')
+             XLA_FLAGS=xla_flags(devices))
   procs = [subprocess.Popen(
       [sys.executable, '-c', WORKER, coordinator, str(i), workdir,
        str(tmp_path / f'p{i}.npz'), mode], env=env, cwd=ROOT,
@@ -111,7 +111,7 @@ def test_sigterm_on_hosts_at_different_times_stops_all_at_one_step(tmp_path):
   workdir = str(tmp_path / 'run')
   coordinator = f'localhost:{_free_port()}'
   env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
-             XLA_FLAGS='--xla_force_host_platform_device_count=1')
+             XLA_FLAGS=xla_flags(1))
   logs = [tmp_path / f'p{i}.log' for i in range(2)]
   procs = []
   try:
@@ -188,7 +188,7 @@ def test_on_device_data_under_pmap_trains_like_one_device(tmp_path):
   global batch: 2 devices under pmap train as 1 device under jit (one
   process with 2 devices runs both)."""
   env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
-             XLA_FLAGS='--xla_force_host_platform_device_count=2')
+             XLA_FLAGS=xla_flags(2))
   out = tmp_path / 'leaves.npz'
   run = subprocess.run(
       [sys.executable, '-c', ON_DEVICE, str(tmp_path / 'tfds'),

@@ -5,10 +5,15 @@ import os
 import nbclient
 import nbformat
 
-from conftest import ROOT
+from conftest import ROOT, TEST_XLA_FLAGS
 
 
-def test_colab_notebook_runs_and_renders_images(tmp_path):
+def test_colab_notebook_runs_and_renders_images(tmp_path, monkeypatch):
+  # The kernel trains for minutes: it compiles with XLA's optimisation on,
+  # as a user's would (conftest.TEST_XLA_FLAGS turns it off for the
+  # compile-bound tests; here it cost 94 CPU-s against 63).
+  monkeypatch.setenv('XLA_FLAGS', os.environ.get('XLA_FLAGS', '').replace(
+      TEST_XLA_FLAGS, '').strip())
   path = os.path.join(ROOT, 'examples', 'colab.ipynb')
   nb = nbformat.read(path, as_version=4)
   client = nbclient.NotebookClient(

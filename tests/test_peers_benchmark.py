@@ -1,7 +1,8 @@
 """benchmarks/dcgan_peers.py's PyTorch peers, at tiny size: the ResNet
-SNGAN-32 has ganjax's parameter counts, and one eager step (both models)
-and one ``torch.compile`` step (the DCGAN: compiling the ResNet on a CPU
-takes too long for the suite) run."""
+SNGAN-32 has ganjax's parameter counts, and one eager step of both models
+runs. The ``torch.compile`` rows are not compiled here (inductor takes ~30
+CPU-s for the DCGAN, ~125 for the ResNet); they were smoke-run through the
+script (docs/BENCHMARKS.md)."""
 
 import importlib
 import os
@@ -48,18 +49,3 @@ def test_torch_eager_step_runs(peers, model, widths):
   before = [p.detach().clone() for p in g.parameters()]
   _one_step(step, last)
   assert any(not torch.equal(a, p) for a, p in zip(before, g.parameters()))
-
-
-def test_torch_compile_step_runs(peers):
-  from torch._inductor import config  # pylint: disable=g-import-not-at-top
-  step, last, _, _ = peers.torch_gan('dcgan', 4, torch.device('cpu'),
-                                     compiled=True)
-  # One compile thread: no pool of worker processes to start.
-  with config.patch(compile_threads=1):
-    try:
-      step()
-    except Exception as e:  # pylint: disable=broad-except
-      if 'inductor' not in type(e).__module__ + str(e).lower():
-        raise
-      pytest.skip(f'inductor cannot compile on this machine: {e}'[:300])
-    _one_step(step, last)  # the compiled graphs reused

@@ -6,7 +6,7 @@ and a workdir written by an earlier ganjax that must still load.
 width), the SHA-256 of the whole state
 (parameters, statistics, optimizer states, step, key) and each array's
 float64 sum. On the machine kind that recorded it (same jax, jaxlib, core
-count and CPU features) the digests must be equal: a refactor that moves code must
+count, CPU features and XLA_FLAGS) the digests must be equal: a refactor that moves code must
 not change a bit. Elsewhere XLA may round differently, so the sums are
 compared loosely instead (1e-3 relative, 1e-2 absolute).
 
@@ -58,8 +58,10 @@ def machine() -> str:
           flags = ' '.join(sorted(line.split(':', 1)[1].split()))
           break
   import jaxlib  # pylint: disable=g-import-not-at-top
+  # Threads can change reductions; XLA_FLAGS (the suite's, conftest's
+  # TEST_XLA_FLAGS) the machine code.
   text = (f'{jax.__version__} {jaxlib.__version__} {platform.machine()} '
-          f'{os.cpu_count()} {flags}')  # Threads can change reductions.
+          f'{os.cpu_count()} {flags} {os.environ.get("XLA_FLAGS", "")}')
   return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

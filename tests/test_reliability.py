@@ -14,7 +14,7 @@ import pytest
 
 import ganjax
 from ganjax import config_lib, errors, loop as train
-from conftest import ROOT, tiny
+from conftest import ROOT, tiny, xla_flags
 
 LAUNCH = [sys.executable, 'launch.py', '--config=configs/default.py']
 
@@ -235,7 +235,7 @@ def test_batch_not_divisible_by_devices():
   script = ('import ganjax\nfrom ganjax import loop as train\n'
             "c = ganjax.get_config('default', **{'train.batch_size': 9})\n"
             "train.train_and_evaluate(c, '/tmp/unused_ganjax_run')\n")
-  env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=2',
+  env = dict(os.environ, XLA_FLAGS=xla_flags(2),
              PYTHONPATH=ROOT)
   run = subprocess.run([sys.executable, '-c', script], env=env, cwd=ROOT,
                        capture_output=True, text=True, timeout=120)

@@ -18,7 +18,7 @@ from ganjax import config_lib, models, steps
 from ganjax import loop as train
 from ganjax.models import layers
 from ganjax.state import count_parameters
-from conftest import ROOT, leaves_equal, tiny
+from conftest import ROOT, leaves_equal, tiny, xla_flags
 
 # Every discriminator: (registry name, extra fields, input shape).
 DISCRIMINATORS = [
@@ -286,7 +286,7 @@ def test_pmap_on_two_devices_equals_jit(tmp_path):
   equal: under pmap they stay equal to one device's."""
   out = tmp_path / 'out.json'
   env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
-             XLA_FLAGS='--xla_force_host_platform_device_count=2')
+             XLA_FLAGS=xla_flags(2))
   subprocess.run([sys.executable, '-c', PMAP_SCRIPT, str(out)],
                  check=True, env=env, cwd=ROOT, timeout=300)
   got = json.loads(out.read_text())

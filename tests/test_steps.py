@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ganjax import config_lib, data, errors, losses, parallel, steps, loop as train
-from conftest import ROOT
+from conftest import ROOT, xla_flags
 
 
 def _toy_gan(loss='ns', n_critic=1):
@@ -22,14 +22,9 @@ def _toy_gan(loss='ns', n_critic=1):
 
 
 def _reference(fn, *args):
-  """``jax.jit(fn)(*args)`` compiled without XLA's LLVM optimisation: most
-  of the compile time of a DCGAN's step, and it does not change what the
-  program computes. For a second path compared with the step's result
-  within a tolerance, and for both sides of a comparison of two programs
-  (the same compile options on each side, so bit for bit still holds).
-  The optimised step's numbers are pinned by tests/test_regression.py."""
-  return jax.jit(fn).lower(*args).compile(
-      {'xla_backend_optimization_level': 0})(*args)
+  """``jax.jit(fn)(*args)``: a second path, compared with the step's result
+  (within a tolerance, or bit for bit where both are one program)."""
+  return jax.jit(fn)(*args)
 
 
 def test_d_step_lowers_the_d_loss_on_a_fixed_batch():
@@ -197,10 +192,7 @@ KINDS = (':', 'simultaneous:', 'alternating:ragan')
 # the first device, pmap on all 4 (a process start and import cost more
 # than a kind's compilation; 2 devices ran too once, adding ~45 s to the
 # suite and nothing that 4 does not check; tests/test_multihost.py runs 2
-# devices per process). XLA's LLVM backend optimisation is off in that
-# process (both layouts alike): it does not change what the programs
-# compute, only how fast their machine code runs, and it was most of the
-# test's CPU time (compiling 6 steps and 6 initialisations).
+# devices per process).
 def test_pmap_on_4_devices_equals_jit_on_one_for_every_step_kind(tmp_path):
   """A BatchNorm DCGAN, the same global batch, the same update: WGAN-GP
   with n_critic=2 and top-k, train.update_scheme='simultaneous', and RaGAN
@@ -208,8 +200,7 @@ def test_pmap_on_4_devices_equals_jit_on_one_for_every_step_kind(tmp_path):
   and in G's step)."""
   out = tmp_path / 'layouts.json'
   env = dict(os.environ, JAX_PLATFORMS='cpu', PYTHONPATH=ROOT,
-             XLA_FLAGS='--xla_force_host_platform_device_count=4 '
-                       '--xla_backend_optimization_level=0')
+             XLA_FLAGS=xla_flags(4))
   subprocess.run([sys.executable, '-c', PMAP_SCRIPT, str(out), *KINDS],
                  check=True, env=env, cwd=ROOT, timeout=300,
                  capture_output=True)
