@@ -357,6 +357,11 @@ def summarize(runs):
   return out
 
 
+def _run_time(e):
+  """Wall time per run, mean ± std over seeds."""
+  return f'{e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s'
+
+
 def _mark(ok):
   return 'yes' if ok else '**no**'
 
@@ -493,8 +498,7 @@ def write_report(path, runs, meta):
         f'{_mark(check(e["reverse_kl"][0], *tg["reverse_kl"]))} '
         f'{e["reverse_kl"][0]:.3f} | {_mark(ok)} | {min(vals("modes_covered")):g} | '
         f'{100 * min(vals("hq_fraction")):.1f}% | '
-        f'{max(vals("reverse_kl")):.3f} | {e["wall"][0]:.0f} ± '
-        f'{e["wall"][1]:.0f} s |')
+        f'{max(vals("reverse_kl")):.3f} | {_run_time(e)} |')
   add('')
   if raw:
     add('The configs that sample with Jacobian truncation (`model.'
@@ -534,7 +538,7 @@ def write_report(path, runs, meta):
     good = sum(1 for r in e['runs'] if _ok_1d(r['metrics']))
     add(f'| `{key}` | {len(e["seeds"])} | {fmt(*e["mean"], 3)} | '
         f'{fmt(*e["std"], 3)} | {fmt(*e["ks"], 3)} | {fmt(*e["w1"], 3)} | '
-        f'{good}/{len(e["runs"])} | {e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
+        f'{good}/{len(e["runs"])} | {_run_time(e)} |')
   add('')
   if 'gaussian1d_moments' in s:
     add('`gaussian1d_moments` is seed 003\'s config '
@@ -583,7 +587,7 @@ def write_report(path, runs, meta):
           f'{fmt(*e["fid_floor"], 2)} | {fmt(*e["fid_ratio"], 2)} | '
           f'{fmt(*e["class_coverage"], 1)} | {fmt(*e["class_kl"], 3)} | '
           f'{fmt(*e["classifier_accuracy"], 3)} | {good}/{len(e["runs"])} | '
-          f'{e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
+          f'{_run_time(e)} |')
     add('')
     add('The same samples in the same classifier features, by the metrics '
         'of docs/EVALUATION.md: KID (unbiased MMD^2 with the cubic kernel, '
@@ -754,8 +758,7 @@ def _small_data_section(add, s):
     add(f'| `{key}` | {loss} | {aug} | {rest} | {len(e["seeds"])} | '
         f'{fmt(*e["fid"], 1)} | {fmt(*e["fid_ratio"], 2)} | '
         f'{fmt(*e["class_coverage"], 1)} | {fmt(*e["class_kl"], 3)} | '
-        f'{good}/{len(e["runs"])} | {e["wall"][0]:.0f} ± '
-        f'{e["wall"][1]:.0f} s |')
+        f'{good}/{len(e["runs"])} | {_run_time(e)} |')
   add('')
   ratio = lambda k: s[k]['fid_ratio'][0]
   changes = []
@@ -821,7 +824,7 @@ def _sngan32_section(add, s):
   add(f'| {len(e["seeds"])} | {fmt(*e["fid"], 1)} | '
       f'{fmt(*e["fid_floor"], 1)} | {fmt(*e["fid_ratio"], 2)} | '
       f'{fmt(*e["class_coverage"], 1)} | {fmt(*e["class_kl"], 3)} | '
-      f'{e["wall"][0]:.0f} ± {e["wall"][1]:.0f} s |')
+      f'{_run_time(e)} |')
   add('')
   add('![sngan32_digits samples, seed 0](results/sngan32_digits.png)')
   add('')
