@@ -182,7 +182,8 @@ def worker_peak(args):
 
 def refuse_model(args, what: str) -> None:
   if args.model != 'dcgan':
-    raise SystemExit(f'{what} has only --model=dcgan, not {args.model!r}')
+    raise SystemExit(f'{what} has only --model=dcgan, not {args.model!r}: '
+                     'run it with --model=dcgan')
 
 
 def worker_tf(args):
