@@ -195,6 +195,7 @@ def _digits():
   return images, d.target.astype(np.int32)
 
 
+@pytest.mark.usefixtures('optimised_classifier')
 def test_classifier_learns_digits_deterministically_and_caches(tmp_path):
   images, labels = _digits()
   train_x, train_y, test_x, test_y = (images[:1400], labels[:1400],
@@ -281,6 +282,7 @@ def _image_config(name, tmp_path):
 
 
 @pytest.mark.parametrize('dataset', ['digits', 'mnist'])
+@pytest.mark.usefixtures('optimised_classifier')
 def test_image_evaluators_train_cache_and_score(dataset, tmp_path, request,
                                                 caplog, capfd):
   if dataset == 'mnist':

@@ -324,6 +324,7 @@ def _write_unlabelled_digits(root, n_train, n_test):
                                                f'{i}.png'))
 
 
+@pytest.mark.usefixtures('optimised_classifier')
 def test_selfsup_scores_an_unlabelled_image_folder(tmp_path):
   _write_unlabelled_digits(str(tmp_path / 'folder'), 200, 60)
   config = _digits_config(tmp_path, name='image_folder',
