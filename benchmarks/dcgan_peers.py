@@ -126,7 +126,12 @@ def parse_args(argv=None):
                  help='skip the matmul peak measurement')
   p.add_argument('--ganjax_dtype', default=None,
                  help="compute dtype of ganjax's G and D (e.g. bfloat16)")
-  p.add_argument('--json', default=None, help='also write results here')
+  p.add_argument('--json', default=None,
+                 help='also write results here (rewritten after every '
+                 'framework, so a stopped run keeps the rows it finished)')
+  p.add_argument('--worker_timeout', type=float, default=None,
+                 help='seconds one framework may take; past it its row '
+                 'reads FAILED and the others still run')
   p.add_argument('--recount', default=None, metavar='JSON',
                  help='recount the FLOPs of a stored --json run and print '
                  'its table again (no timing)')
@@ -670,13 +675,18 @@ WORKERS = {
 # --------------------------------------------------------------------------
 
 
-def run_worker(name: str, argv: list[str], script: str = __file__) -> dict:
-  """Runs ``script --worker=name`` in a fresh Python; returns its result."""
+def run_worker(name: str, argv: list[str], script: str = __file__,
+               timeout: float | None = None) -> dict:
+  """Runs ``script --worker=name`` in a fresh Python; returns its result
+  (``{'error': ...}`` if it fails or outlasts ``timeout`` seconds)."""
   cmd = [sys.executable, os.path.abspath(script), f'--worker={name}'] + argv
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
   t = time.perf_counter()
-  proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                        check=False)
+  try:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          check=False, timeout=timeout)
+  except subprocess.TimeoutExpired:
+    return {'error': f'stopped after --worker_timeout={timeout:g} s'}
   wall = time.perf_counter() - t
   for line in reversed(proc.stdout.splitlines()):
     if line.startswith(RESULT):
@@ -731,8 +741,12 @@ def main(argv=None):
     print(f'round {round_index + 1} of {args.rounds} (load {_load()})',
           flush=True)
     this = {}
+    per_round.append(this)
     for name in order:
-      this[name] = r = run_worker(name, passthrough)
+      this[name] = r = run_worker(name, passthrough,
+                                  timeout=args.worker_timeout)
+      if args.json:  # what is finished so far, in case the run is stopped
+        _write_json(args, {'partial': True, 'rounds': per_round})
       if 'error' in r:
         print(f'  {name}: FAILED {r["error"]}', flush=True)
       elif name == 'peak':
@@ -744,13 +758,16 @@ def main(argv=None):
         print(f'  {name}: {args.batch / r["seconds_per_step"]:.1f} images/s '
               f'(runs: ' + ', '.join(f'{args.batch / s:.1f}'
                                      for s in r['runs']) + ')', flush=True)
-    per_round.append(this)
   results = merge_rounds(per_round)
   results['load_at_end'] = _load()
   print_table(results, args)
   if args.json:
-    with open(args.json, 'w') as f:
-      json.dump({'args': vars(args), 'results': results}, f, indent=2)
+    _write_json(args, results)
+
+
+def _write_json(args, results: dict) -> None:
+  with open(args.json, 'w') as f:
+    json.dump({'args': vars(args), 'results': results}, f, indent=2)
 
 
 def recount(args) -> None:

@@ -49,3 +49,10 @@ def test_torch_eager_step_runs(peers, model, widths):
   before = [p.detach().clone() for p in g.parameters()]
   _one_step(step, last)
   assert any(not torch.equal(a, p) for a, p in zip(before, g.parameters()))
+
+
+def test_a_worker_past_its_timeout_is_a_failed_row(peers, tmp_path):
+  script = tmp_path / 'slow.py'
+  script.write_text('import time\ntime.sleep(30)\n')
+  result = peers.run_worker('torch', [], script=str(script), timeout=0.5)
+  assert result == {'error': 'stopped after --worker_timeout=0.5 s'}
