@@ -16,7 +16,7 @@ Fields (defaults in brackets):
   in [0, 2**32)). Every number of a config must be finite and fit in
   float32.
 * ``family`` ['gan']: the kind of generative system
-  (``ganjax.families``): ``'gan'`` or ``'vae'``.
+  (``ganjax.families``): ``'gan'``, ``'infogan'`` or ``'vae'``.
 * ``parallel`` ['auto']: ``'pmap'`` over all local devices, ``'jit'`` on one,
   ``'auto'`` = pmap when there is more than one local device or more than
   one process (one device per process included); ``'jit'`` is refused in a
@@ -49,7 +49,12 @@ Fields (defaults in brackets):
   ``mlp``, ``dcgan``),
   ``model.generator`` / ``model.discriminator``: ``{name, **module fields}``
   (see ``ganjax.models``); ``model.encoder`` [``{'name': 'none'}``]: the
-  encoder of families that have one (``vae``; ``ganjax.models.encoders``).
+  encoder of families that have one (``vae``; ``ganjax.models.encoders``);
+  ``model.codes`` [``{'categorical': (), 'continuous': 0}``]: InfoGAN's
+  latent codes (``family='infogan'``), drawn beside ``latent_dim`` noise
+  dimensions: one uniform categorical code per entry of ``categorical``
+  (its number of categories, e.g. ``(10,)``) and ``continuous`` codes
+  U(-1, 1).
 * ``loss.name`` ['ns']: ``'minimax'``, ``'ns'``, ``'wasserstein'``,
   ``'wgan_gp'`` (the Wasserstein loss plus the gradient penalty),
   ``'hinge'``, ``'lsgan'``, ``'ragan'`` or ``'ralsgan'`` (relativistic
@@ -73,7 +78,9 @@ Fields (defaults in brackets):
   (on real images, and on generated ones times ``loss.acgan_fake_weight``
   [1.0: the paper; 0: PyTorch-StudioGAN's 'AC', real images only]) and to
   G's (its samples classified as their labels); D is then not conditioned
-  on the labels (``ganjax.losses``, e.g. 1.0).
+  on the labels (``ganjax.losses``, e.g. 1.0);
+  ``loss.info_weight`` [1.0]: InfoGAN's lambda (``family='infogan'``): the
+  weight of its mutual-information term, added to D's and G's losses.
 * ``augment.*``: differentiable augmentation of every image D sees, real
   and generated, in D's and G's steps (``ganjax.augment``; images only):
   ``augment.policy`` ['']: DiffAugment (Zhao et al. 2020), e.g.
@@ -196,6 +203,8 @@ def base_config() -> ml_collections.ConfigDict:
   c.model.generator = ml_collections.ConfigDict({'name': 'mlp'})
   c.model.discriminator = ml_collections.ConfigDict({'name': 'mlp'})
   c.model.encoder = ml_collections.ConfigDict({'name': 'none'})
+  c.model.codes = ml_collections.ConfigDict(dict(categorical=(),
+                                                 continuous=0))
 
   c.loss = ml_collections.ConfigDict()
   c.loss.name = 'ns'
@@ -205,6 +214,7 @@ def base_config() -> ml_collections.ConfigDict:
   c.loss.top_k_decay = 0.999
   c.loss.acgan_weight = 0.0
   c.loss.acgan_fake_weight = 1.0
+  c.loss.info_weight = 1.0
 
   c.augment = ml_collections.ConfigDict()
   c.augment.policy = ''
@@ -312,6 +322,23 @@ def _missing(config, defaults, prefix: str = ''):
     elif (isinstance(defaults[key], ml_collections.ConfigDict) and
           key not in ('generator', 'discriminator', 'encoder')):
       yield from _missing(config[key], defaults[key], f'{prefix}{key}.')
+
+
+def changed_field(config: ml_collections.ConfigDict, fields
+                  ) -> tuple[str, object, object] | None:
+  """The first of ``fields`` (dotted names) whose value is not
+  ``base_config()``'s, as ``(field, value, default)``; None if all are
+  (a family refuses the fields it does not use this way)."""
+  base = base_config()
+  for dotted in fields:
+    value, default = config, base
+    for part in dotted.split('.'):
+      value, default = value[part], default[part]
+    if isinstance(value, ml_collections.ConfigDict):
+      value, default = value.to_dict(), default.to_dict()
+    if value != default:
+      return dotted, value, default
+  return None
 
 
 def check_complete(config: ml_collections.ConfigDict) -> None:

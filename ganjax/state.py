@@ -91,12 +91,7 @@ class GAN:
   family: str = 'gan'  # ganjax.families
 
   def sample_latent(self, key: jax.Array, num: int) -> jax.Array:
-    shape = (num, self.latent_dim)
-    if self.latent_dist == 'uniform':
-      return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
-    if self.latent_dist == 'uniform01':
-      return jax.random.uniform(key, shape)
-    return jax.random.normal(key, shape)
+    return sample_noise(key, (num, self.latent_dim), self.latent_dist)
 
   def __hash__(self):
     return id(self)
@@ -174,6 +169,16 @@ def make_optimizer(cfg: ml_collections.ConfigDict, field: str,
     momentum = cfg.momentum
     return optax.sgd(lr, momentum=momentum or None)
   return optax.rmsprop(lr)
+
+
+def sample_noise(key: jax.Array, shape: tuple[int, ...],
+                 dist: str) -> jax.Array:
+  """Noise of ``shape`` from ``config.model.latent_dist``'s law ``dist``."""
+  if dist == 'uniform':
+    return jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)
+  if dist == 'uniform01':
+    return jax.random.uniform(key, shape)
+  return jax.random.normal(key, shape)
 
 
 def build_gan(config: ml_collections.ConfigDict, data_shape: Sequence[int],

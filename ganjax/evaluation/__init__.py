@@ -10,7 +10,7 @@ they read, recording, and workdir tools.
 Files: ``base.py`` (the ``Evaluator`` class and ``REGISTRY``),
 ``real_data.py`` (held-out and training examples), one file per evaluator
 (``mixture``, ``gaussian1d``, ``classifier_evaluator``, ``selfsup``,
-``inception_evaluator``, ``equilibrium``;
+``codes``, ``inception_evaluator``, ``equilibrium``;
 each registers itself and reads its own ``config.eval.<name>``),
 ``registry.py`` (names, validation, building, running), ``records.py``
 (``metrics.jsonl``, TensorBoard), ``workdir.py`` (a trained workdir back).
@@ -22,7 +22,8 @@ Metric names (definitions in ``docs/EVALUATION.md``): ``modes_covered``,
 ``class_coverage``, ``class_kl``, ``classifier_accuracy`` (labelled
 images); the same feature metrics prefixed ``selfsup_`` with
 ``selfsup_accuracy`` (any images) and prefixed ``inception_`` with
-``inception_score``, ``inception_score_std`` (opt-in); ``d_real``,
+``inception_score``, ``inception_score_std`` (opt-in); ``code_accuracy``,
+``code_classes`` (InfoGAN's categorical code on labelled images); ``d_real``,
 ``d_fake`` (families with a discriminator).
 """
 
@@ -33,6 +34,7 @@ from ganjax.evaluation.gaussian1d import Gaussian1DEvaluator
 from ganjax.evaluation.classifier_evaluator import (ClassifierEvaluator,
                                                     default_cache_dir)
 from ganjax.evaluation.selfsup import SelfSupervisedEvaluator
+from ganjax.evaluation.codes import CodesEvaluator
 from ganjax.evaluation.inception_evaluator import InceptionEvaluator
 from ganjax.evaluation.equilibrium import (EquilibriumEvaluator,
                                            discriminator_mean)

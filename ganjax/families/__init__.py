@@ -9,6 +9,9 @@ it knows no generator or discriminator. ``config.family`` picks one:
 
 * ``'gan'`` (``ganjax.families.gan``): one G against one D, unconditional
   or class-conditional, every loss and penalty of ``ganjax.losses``.
+* ``'infogan'`` (``ganjax.families.infogan``): InfoGAN (Chen et al.
+  2016): latent codes beside the noise, and a Q head on D's body that
+  reads them back (the mutual-information term).
 * ``'vae'`` (``ganjax.families.vae``): a variational autoencoder (Kingma &
   Welling 2014): Gaussian encoder, Bernoulli decoder, the ELBO. No
   adversary.
@@ -54,7 +57,7 @@ from typing import Any, Callable, Sequence
 import ml_collections
 
 from ganjax import config_lib, data, errors
-from ganjax.families import gan, vae
+from ganjax.families import gan, infogan, vae
 
 PyTree = Any
 
@@ -77,6 +80,7 @@ class Family:
 
 FAMILIES: dict[str, Family] = {
     'gan': Family(**gan.FAMILY),
+    'infogan': Family(**infogan.FAMILY),
     'vae': Family(**vae.FAMILY),
 }
 

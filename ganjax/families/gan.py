@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from ganjax import errors, losses, state as state_lib, steps
+from ganjax import config_lib, errors, losses, state as state_lib, steps
 from ganjax.state import GAN, GANState
 
 
@@ -31,6 +31,13 @@ def check_config(config: ml_collections.ConfigDict) -> None:
         f'config.loss.top_k_fraction={config.loss.top_k_fraction!r} is not '
         f'defined for the relativistic loss {loss.name!r} (its G loss '
         'scores real and fake together): use top_k_fraction=1.0.')
+  changed = config_lib.changed_field(config, ('model.codes',
+                                               'loss.info_weight'))
+  if changed:
+    dotted, value, default = changed
+    raise errors.ConfigError(
+        f'config.{dotted}={value!r} is InfoGAN\'s, not used by the gan '
+        f"family: set config.family='infogan', or leave it at {default!r}.")
   if config.model.encoder.name != 'none':
     raise errors.ConfigError(
         f'config.model.encoder={config.model.encoder.name!r} is not used by '

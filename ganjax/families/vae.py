@@ -76,14 +76,7 @@ _UNUSED = ('loss.gp_weight', 'loss.r1_weight', 'loss.top_k_fraction',
            'train.update_scheme', 'model.num_classes', 'model.ema_decay',
            'model.ema_start', 'model.ema_standing_stats',
            'model.latent_dist', 'model.jacobian_truncation', 'optim.d',
-           'augment')
-
-
-def _field(config, dotted: str):
-  node = config
-  for part in dotted.split('.'):
-    node = node[part]
-  return node.to_dict() if isinstance(node, ml_collections.ConfigDict) else node
+           'augment', 'model.codes', 'loss.info_weight')
 
 
 def check_config(config: ml_collections.ConfigDict) -> None:
@@ -100,14 +93,13 @@ def check_config(config: ml_collections.ConfigDict) -> None:
     raise errors.ConfigError(
         "the vae family needs an encoder: set config.model.encoder, e.g. "
         "dict(name='mlp', hidden=(400,)).")
-  base = config_lib.base_config()
-  for dotted in _UNUSED:
-    value, default = _field(config, dotted), _field(base, dotted)
-    if value != default:
-      raise errors.ConfigError(
-          f'config.{dotted} is not used by the vae family (it trains '
-          f'encoder and decoder with optim.g on the ELBO): leave it at '
-          f'{default!r} (it is {value!r}).')
+  changed = config_lib.changed_field(config, _UNUSED)
+  if changed:
+    dotted, value, default = changed
+    raise errors.ConfigError(
+        f'config.{dotted} is not used by the vae family (it trains '
+        f'encoder and decoder with optim.g on the ELBO): leave it at '
+        f'{default!r} (it is {value!r}).')
 
 
 def build(config: ml_collections.ConfigDict, data_shape, axis_name=None

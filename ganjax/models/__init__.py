@@ -52,8 +52,8 @@ import flax.linen as nn
 
 from ganjax.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganjax.models.mlp import MLPDiscriminator, MLPGenerator
-from ganjax.models import (conditional, keras_report, moments, resnet,
-                           slides_dcgan, tf_report)
+from ganjax.models import (conditional, infogan, keras_report, moments,
+                           resnet, slides_dcgan, tf_report)
 from ganjax import errors
 
 GENERATORS: dict[str, type[nn.Module]] = {
@@ -66,6 +66,7 @@ GENERATORS: dict[str, type[nn.Module]] = {
     'conditional_dcgan': conditional.ConditionalDCGANGenerator,
     'conditional_mlp': conditional.ConditionalMLPGenerator,
     'resnet_sngan32': resnet.ResNetGenerator,
+    'infogan': infogan.InfoGANGenerator,
 }
 DISCRIMINATORS: dict[str, type[nn.Module]] = {
     'mlp': MLPDiscriminator,
@@ -80,6 +81,12 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
     'projection_dcgan': conditional.ProjectionDCGANDiscriminator,
     'projection_mlp': conditional.ProjectionMLPDiscriminator,
     'resnet_sngan32': resnet.ResNetDiscriminator,
+}
+# Discriminators with InfoGAN's Q head (``config.family='infogan'``):
+# ``(logits, q)``.
+INFO_DISCRIMINATORS: dict[str, type[nn.Module]] = {
+    'infogan': infogan.InfoGANDiscriminator,
+    'infogan_mlp': infogan.InfoMLPDiscriminator,
 }
 # Former names (config version < 3; ``ganjax.workdir`` maps them in old
 # config.json files): a config that still uses one is told the new name.
@@ -156,3 +163,10 @@ def build_discriminator(spec: Mapping[str, Any], axis_name: str | None = None,
   return _build(DISCRIMINATORS, spec, 'config.model.discriminator', dtype,
                 axis_name=axis_name, **extra)
 
+
+def build_info_discriminator(spec: Mapping[str, Any], q_outputs: int,
+                             axis_name: str | None = None) -> nn.Module:
+  """The discriminator named in ``spec`` with InfoGAN's Q head of
+  ``q_outputs`` (``INFO_DISCRIMINATORS``)."""
+  return _build(INFO_DISCRIMINATORS, spec, 'config.model.discriminator',
+                q_outputs=q_outputs, axis_name=axis_name)
