@@ -336,9 +336,19 @@ def changed_field(config: ml_collections.ConfigDict, fields
       value, default = value[part], default[part]
     if isinstance(value, ml_collections.ConfigDict):
       value, default = value.to_dict(), default.to_dict()
-    if value != default:
+    if _as_tuples(value) != _as_tuples(default):
       return dotted, value, default
   return None
+
+
+def _as_tuples(value):
+  """Lists as tuples, inside dicts too (a config read from JSON has lists
+  where the config that wrote it had tuples)."""
+  if isinstance(value, (list, tuple)):
+    return tuple(_as_tuples(v) for v in value)
+  if isinstance(value, dict):
+    return {k: _as_tuples(v) for k, v in value.items()}
+  return value
 
 
 def check_complete(config: ml_collections.ConfigDict) -> None:

@@ -167,3 +167,64 @@ def leaves_equal(a, b):
   assert len(la) == len(lb)
   for x, y in zip(la, lb):
     np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def resume_matches_straight(config, path, checkpoint_at: int):
+  """Trains ``config`` straight through in ``path/a`` and, in ``path/b``,
+  to ``checkpoint_at``, then again to the end (a resume); asserts the two
+  final states bitwise equal and returns the resumed one."""
+  from ganjax import loop  # pylint: disable=g-import-not-at-top
+  steps = config.train.steps
+  config.train.checkpoint_every = checkpoint_at
+  straight = loop.train_and_evaluate(config, str(path / 'a'))
+  config.train.steps = checkpoint_at
+  loop.train_and_evaluate(config, str(path / 'b'))
+  config.train.steps = steps
+  resumed = loop.train_and_evaluate(config, str(path / 'b'))
+  leaves_equal(straight, resumed)
+  return resumed
+
+
+PMAP_SCRIPT = """
+import json, sys
+sys.path.insert(0, {root!r})
+import jax, numpy as np
+from ganjax import data, parallel, loop as train
+{imports}
+out = {{}}
+for mode in ('jit', 'pmap'):
+  config = {config}
+  config.data.on_device = False
+  spec, state = train.build(config, mode)
+  step = parallel.compile_step(spec, mode)
+  state = parallel.place_state(state, mode)
+  stream = data.make_stream(config)
+  for _ in range(2):
+    state, m = step(state, parallel.shard(next(stream), mode))
+  host = parallel.host_state(state, mode)
+  out[mode] = [np.asarray(x).tolist() for x in jax.tree.leaves({leaves})]
+json.dump(out, open({out!r}, 'w'))
+"""
+
+
+def pmap_on_two_devices_equals_jit(tmp_path, imports: str, config: str,
+                                   leaves: str) -> None:
+  """Two steps of the config the expression ``config`` builds (after
+  ``imports``), under jit on one device and pmap on two (a subprocess):
+  the parameters ``leaves`` (an expression of ``host``) agree to float32
+  rounding."""
+  import json  # pylint: disable=g-import-not-at-top
+  import subprocess  # pylint: disable=g-import-not-at-top
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  out = tmp_path / 'out.json'
+  script = PMAP_SCRIPT.format(root=ROOT, imports=imports, config=config,
+                              leaves=leaves, out=str(out))
+  env = dict(os.environ, XLA_FLAGS=xla_flags(2))
+  r = subprocess.run([sys.executable, '-c', script],
+                     cwd=os.path.join(ROOT, 'tests'), env=env,
+                     capture_output=True, text=True, timeout=300)
+  assert r.returncode == 0, r.stderr[-2000:]
+  got = json.loads(out.read_text())
+  for a, b in zip(got['jit'], got['pmap']):
+    np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=2e-5,
+                               atol=2e-6)

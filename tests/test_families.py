@@ -17,7 +17,8 @@ import ganjax
 from ganjax import config_lib, errors, families, loop as train, sampling
 from ganjax.evaluation import registry as evaluators_lib
 from ganjax.families import vae as vae_lib
-from conftest import ROOT, leaves_equal, tiny, xla_flags
+from conftest import (ROOT, leaves_equal, pmap_on_two_devices_equals_jit,
+                      resume_matches_straight, tiny)
 
 
 @pytest.fixture(scope='module')
@@ -73,14 +74,7 @@ def test_vae_lowers_its_loss_and_its_samples_lie_in_the_data_range(
 
 def test_vae_resumes_bitwise_and_loads_samples_evaluates(tmp_path,
                                                          digits_dir):
-  config = _vae(digits_dir, steps=6)
-  config.train.checkpoint_every = 3
-  straight = train.train_and_evaluate(config, str(tmp_path / 'a'))
-  config.train.steps = 3
-  train.train_and_evaluate(config, str(tmp_path / 'b'))
-  config.train.steps = 6
-  resumed = train.train_and_evaluate(config, str(tmp_path / 'b'))
-  leaves_equal(straight, resumed)
+  resumed = resume_matches_straight(_vae(digits_dir, steps=6), tmp_path, 3)
   assert isinstance(resumed, vae_lib.VAEState)
 
   loaded = ganjax.load(str(tmp_path / 'b'))
@@ -122,37 +116,11 @@ def test_vae_through_the_cli(tmp_path, digits_dir):
 
 
 def test_vae_under_pmap_equals_jit(tmp_path, digits_dir):
-  script = f"""
-import json, sys
-sys.path.insert(0, {ROOT!r})
-import jax, numpy as np
-from ganjax import config_lib, data, parallel, loop as train
-from conftest import tiny
-out = {{}}
-for mode in ('jit', 'pmap'):
-  config = tiny(config_lib.get_config('digits_vae'), steps=2, batch=16)
-  config.data.data_dir = {digits_dir!r}
-  config.data.on_device = False
-  spec, state = train.build(config, mode)
-  step = parallel.compile_step(spec, mode)
-  state = parallel.place_state(state, mode)
-  stream = data.make_stream(config)
-  for _ in range(2):
-    state, m = step(state, parallel.shard(next(stream), mode))
-  host = parallel.host_state(state, mode)
-  out[mode] = [np.asarray(x).tolist() for x in jax.tree.leaves(
-      (host.encoder.params, host.decoder.params))]
-json.dump(out, open({str(tmp_path / 'out.json')!r}, 'w'))
-"""
-  env = dict(os.environ,
-             XLA_FLAGS=xla_flags(2))
-  r = subprocess.run([sys.executable, '-c', script], cwd=os.path.join(
-      ROOT, 'tests'), env=env, capture_output=True, text=True, timeout=300)
-  assert r.returncode == 0, r.stderr[-2000:]
-  out = json.loads((tmp_path / 'out.json').read_text())
-  for a, b in zip(out['jit'], out['pmap']):
-    np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=2e-5,
-                               atol=2e-6)
+  pmap_on_two_devices_equals_jit(
+      tmp_path, 'from ganjax import config_lib\nfrom conftest import tiny',
+      f"tiny(config_lib.get_config('digits_vae'), steps=2, batch=16); "
+      f"config.data.data_dir = {digits_dir!r}",
+      '(host.encoder.params, host.decoder.params)')
 
 
 @pytest.mark.parametrize('field,value,says', [

@@ -39,8 +39,13 @@ CONFIGS = sorted(os.path.splitext(os.path.basename(p))[0]
 TFDS_IMAGES = ('mnist', 'fashion_mnist', 'svhn_cropped', 'cifar10')
 # Configs pinned with narrower networks: the same layers, losses and step,
 # at a width whose two steps cost seconds (cifar10_sngan at full width
-# took 50 CPU-s, a twentieth of the suite's budget).
+# took 50 CPU-s, a twentieth of the suite's budget; digits_infogan 30).
 NARROW = {
+    'digits_infogan': {
+        'model.generator': {'name': 'infogan', 'hidden': 64,
+                            'features': (16, 8)},
+        'model.discriminator': {'name': 'infogan', 'features': (8, 16),
+                                'hidden': 64, 'q_hidden': 16}},
     'cifar10_sngan': {
         'model.generator': {'name': 'resnet_sngan32', 'features': 32},
         'model.discriminator': {'name': 'resnet_sngan32',
