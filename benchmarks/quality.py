@@ -252,14 +252,15 @@ def run_one(task):
 
 def _save_code_picture(workdir, path, per_row=10):
   """An InfoGAN's samples, one row per category of its first categorical
-  code (noise and the other codes drawn afresh for each sample)."""
+  code (``per_row`` each; noise and the other codes drawn afresh for each
+  sample)."""
   import jax  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
   from ganjax import evaluation as evaluate, sampling  # pylint: disable=g-import-not-at-top
   from ganjax.families import infogan  # pylint: disable=g-import-not-at-top
   config, spec, state = evaluate.load_workdir(workdir)
   k = spec.categorical[0]
-  codes = np.tile(np.arange(k, dtype=np.int32), per_row)
+  codes = np.repeat(np.arange(k, dtype=np.int32), per_row)  # class-major
   z = infogan.with_codes(spec, spec.sample_latent(
       jax.random.PRNGKey(config.seed), len(codes)), categorical={0: codes})
   x = np.asarray(sampling.generate_fn(spec)(
