@@ -11,8 +11,11 @@ infogan``) at 8x8: 62 noise dimensions U(-1, 1), one categorical code of
 1e-3 (G), beta1 0.5; batch 128; 5,000 steps (the paper's 50 epochs of 100
 updates).
 
-Expected and time: docs/RESULTS.md, "InfoGAN on the digits"
-(``python benchmarks/quality.py --study infogan_digits``).
+Expected (docs/RESULTS.md, seeds 0-2): the categorical code names the
+digit classes with code accuracy 0.71 +- 0.04 (the paper's 0.95 on 28x28
+MNIST is missed; 9.3 distinct classes of 10), classifier FID 44.9 +- 6.4
+(4.5x the real-data floor), all 10 classes. About 17 minutes per run
+alone on a 2-core CPU.
 """
 
 from ganjax import config_lib
