@@ -628,7 +628,8 @@ def test_an_old_config_json_with_flat_eval_options_is_read_nested(tmp_path):
 
 def test_every_registered_evaluator_is_one_small_class():
   assert list(evaluate.REGISTRY) == ['mixture', 'gaussian1d', 'classifier',
-                                     'selfsup', 'inception', 'equilibrium']
+                                     'selfsup', 'codes', 'inception',
+                                     'equilibrium']
   for name, cls in evaluate.REGISTRY.items():
     assert cls.name == name and cls.metric_names
   ring = config_lib.get_config('default')

@@ -38,7 +38,7 @@ def _small(digits_dir, steps=4, batch=32):
 
 
 def _spec(digits_dir):
-  return families.build(_small(digits_dir))[0]
+  return families.build_spec(_small(digits_dir), (8, 8, 1))
 
 
 def test_latents_hold_noise_one_hot_categories_and_uniform_codes(
