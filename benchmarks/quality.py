@@ -250,23 +250,14 @@ def run_one(task):
   }
 
 
-def _save_code_picture(workdir, path, per_row=10):
+def _save_code_picture(workdir, path):
   """An InfoGAN's samples, one row per category of its first categorical
-  code (``per_row`` each; noise and the other codes drawn afresh for each
-  sample)."""
-  import jax  # pylint: disable=g-import-not-at-top
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  from ganjax import evaluation as evaluate, sampling  # pylint: disable=g-import-not-at-top
+  code (``ganjax.families.infogan.code_picture``), from the final
+  checkpoint."""
+  from ganjax import evaluation as evaluate  # pylint: disable=g-import-not-at-top
   from ganjax.families import infogan  # pylint: disable=g-import-not-at-top
   config, spec, state = evaluate.load_workdir(workdir)
-  k = spec.categorical[0]
-  codes = np.repeat(np.arange(k, dtype=np.int32), per_row)  # class-major
-  z = infogan.with_codes(spec, spec.sample_latent(
-      jax.random.PRNGKey(config.seed), len(codes)), categorical={0: codes})
-  x = np.asarray(sampling.generate_fn(spec)(
-      sampling.on_device(spec, state), z, None))
-  sampling.save_picture(config, x, path, 'one row per category of c1',
-                        labels=codes, num_classes=k)
+  infogan.code_picture(config, spec, state, path, config.data.name)
 
 
 def _untruncated_metrics(workdir, kind):
@@ -894,7 +885,7 @@ def _infogan_section(add, s):
   acc = e['code_accuracy'][0]
   add(f'The paper\'s 0.95 is **{"met" if acc >= 0.95 else "missed"}** '
       f'here ({acc:.2f}): in the picture below (seed 0, one row per '
-      'category, noise drawn afresh per sample) most categories draw one '
+      'category, the same noise down each column) most categories draw one '
       'digit, but some share two (4 and 1, 8 and 9), which the one-to-one '
       'matching counts as errors. These are 8x8 digits (1,437 training '
       'images) and 5,000 steps; the paper trains on 60,000 MNIST digits at '

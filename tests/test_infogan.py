@@ -7,6 +7,7 @@ import json
 
 import jax
 import jax.numpy as jnp
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -133,6 +134,20 @@ def test_infogan_resumes_bitwise_and_samples_through_the_api(tmp_path,
   loaded.config.eval.evaluators = 'auto'
   assert evaluators_lib.evaluator_names(loaded.config) == [
       'classifier', 'codes', 'equilibrium']
+  # The family's own training picture, one row per category of c1.
+  assert sorted(p.name for p in (tmp_path / 'b' / 'samples').glob(
+      'infogan_*.png')) == ['infogan_0000002.png', 'infogan_0000004.png']
+
+
+def test_code_picture_sweeps_a_continuous_code_without_a_category(
+    tmp_path, digits_dir):
+  config = _small(digits_dir)
+  config.model.codes = dict(categorical=(), continuous=2)
+  spec, state = families.build(config)
+  path = str(tmp_path / 'sweep.png')
+  infogan.code_picture(config, spec, state, path, 'digits', per_row=4)
+  # 4 x 4 digits of 8x8, drawn 4x larger with a 1-pixel grid.
+  assert plt.imread(path).shape[:2] == (4 * 33 + 1, 4 * 33 + 1)
 
 
 def test_infogan_under_pmap_equals_jit(tmp_path, digits_dir):

@@ -44,6 +44,10 @@ The contract (conventions of ``ganjax.steps``):
 * ``check_config(config)``: refuses, in one line, a field the family would
   otherwise ignore.
 * ``curves``: the training scalars of ``loss_curves.png``.
+* ``picture(config, spec, state, path, title)`` or None: a training
+  picture of the family's own, saved beside each sample picture as
+  ``samples/<family>_<step>.png`` (InfoGAN: one row per category of its
+  code).
 
 Adding a family: one module here that defines ``FAMILY``, its networks in
 ``ganjax/models/``, one line in ``FAMILIES`` and a config.
@@ -76,6 +80,7 @@ class Family:
   discriminate: Callable[..., Any] | None = None
   batch_fields: tuple[str, ...] = ('x',)
   curves: tuple[str, ...] = ()
+  picture: Callable[..., None] | None = None
 
 
 FAMILIES: dict[str, Family] = {
