@@ -252,12 +252,11 @@ def run_one(task):
 
 def _save_code_picture(workdir, path):
   """An InfoGAN's samples, one row per category of its first categorical
-  code (``ganjax.families.infogan.code_picture``), from the final
+  code (``ganjax.sampling.save_family_picture``), from the final
   checkpoint."""
-  from ganjax import evaluation as evaluate  # pylint: disable=g-import-not-at-top
-  from ganjax.families import infogan  # pylint: disable=g-import-not-at-top
+  from ganjax import evaluation as evaluate, sampling  # pylint: disable=g-import-not-at-top
   config, spec, state = evaluate.load_workdir(workdir)
-  infogan.code_picture(config, spec, state, path, config.data.name)
+  sampling.save_family_picture(config, spec, state, path, config.data.name)
 
 
 def _untruncated_metrics(workdir, kind):

@@ -372,8 +372,10 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str, mode: str,
                     workdir, 'samples', f'classes_{step:07d}.png'),
                 title=title)
           if family.picture is not None:  # The family's own.
-            family.picture(config, spec, host_state, os.path.join(
-                workdir, 'samples', f'{family.name}_{step:07d}.png'), title)
+            sampling.save_family_picture(
+                config, spec, host_state, os.path.join(
+                    workdir, 'samples', f'{family.name}_{step:07d}.png'),
+                title)
         if evaluate_now:
           evaluation.run_evaluators(evaluators, spec, host, step, workdir,
                                     writer)

@@ -155,6 +155,16 @@ def interpolation(spec: Any, state: Any, num: int, seed: int = 0,
                                       z.astype(np.float32), labels))
 
 
+def save_family_picture(config: ml_collections.ConfigDict, spec: Any,
+                        state: Any, path: str, title: str = '') -> None:
+  """The family's own picture (``Family.picture``: its latents and rows),
+  drawn from ``state`` and saved to ``path``, one row per row label."""
+  z, rows, num_rows, caption = families.of(spec).picture(config, spec)
+  samples = np.asarray(generate_fn(spec)(on_device(spec, state), z, None))
+  save_picture(config, samples, path, f'{title}: {caption}',
+               labels=np.asarray(rows), num_classes=num_rows)
+
+
 def save_picture(config: ml_collections.ConfigDict, samples: np.ndarray,
                  path: str, title: str = '', labels: np.ndarray | None = None,
                  num_classes: int = 0) -> None:

@@ -3,6 +3,7 @@ mutual-information term against its closed form, Q learning the codes,
 resume, pmap, the engine's sampling and the ``codes`` evaluator, and the
 fields each family refuses."""
 
+import dataclasses
 import json
 
 import jax
@@ -140,12 +141,15 @@ def test_infogan_resumes_bitwise_and_samples_through_the_api(tmp_path,
 
 
 def test_code_picture_sweeps_a_continuous_code_without_a_category(
-    tmp_path, digits_dir):
+    tmp_path, digits_dir, monkeypatch):
   config = _small(digits_dir)
   config.model.codes = dict(categorical=(), continuous=2)
   spec, state = families.build(config)
   path = str(tmp_path / 'sweep.png')
-  infogan.code_picture(config, spec, state, path, 'digits', per_row=4)
+  monkeypatch.setitem(families.FAMILIES, 'infogan', dataclasses.replace(
+      families.FAMILIES['infogan'],
+      picture=lambda c, s: infogan.code_picture(c, s, per_row=4)))
+  sampling.save_family_picture(config, spec, state, path, 'digits')
   # 4 x 4 digits of 8x8, drawn 4x larger with a 1-pixel grid.
   assert plt.imread(path).shape[:2] == (4 * 33 + 1, 4 * 33 + 1)
 

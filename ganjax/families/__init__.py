@@ -44,10 +44,11 @@ The contract (conventions of ``ganjax.steps``):
 * ``check_config(config)``: refuses, in one line, a field the family would
   otherwise ignore.
 * ``curves``: the training scalars of ``loss_curves.png``.
-* ``picture(config, spec, state, path, title)`` or None: a training
-  picture of the family's own, saved beside each sample picture as
-  ``samples/<family>_<step>.png`` (InfoGAN: one row per category of its
-  code).
+* ``picture(config, spec) -> (z, rows, num_rows, caption)`` or None: the
+  latents of a training picture of the family's own (its row of each
+  sample), which ``sampling.save_family_picture`` draws beside each sample
+  picture as ``samples/<family>_<step>.png`` (InfoGAN: one row per
+  category of its code).
 
 Adding a family: one module here that defines ``FAMILY``, its networks in
 ``ganjax/models/``, one line in ``FAMILIES`` and a config.

@@ -344,35 +344,28 @@ def for_sampling(spec: InfoGAN, state: InfoGANState) -> InfoGANState:
 
 
 def code_picture(config: ml_collections.ConfigDict, spec: InfoGAN,
-                 state: InfoGANState, path: str, title: str = '',
-                 per_row: int = 10) -> None:
-  """The paper's picture of a code, saved to ``path``: one row per
-  category of the first categorical code, the same noise and other codes
-  down each column (``per_row`` columns, drawn from ``config.seed``, so the
-  same at every step). Without a categorical code: one row per draw of
-  noise and codes, the first continuous code swept from -1 to 1 along
-  it."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  from ganjax import sampling  # pylint: disable=g-import-not-at-top
+                 per_row: int = 10):
+  """The latents of the paper's picture of a code: one row per category of
+  the first categorical code, the same noise and other codes down each
+  column (``per_row`` columns, drawn from ``config.seed``, so the same at
+  every step). Without a categorical code: one row per draw of noise and
+  codes, the first continuous code swept from -1 to 1 along it. Returns
+  ``(z, rows, num_rows, caption)`` (``ganjax.sampling.save_family_picture``
+  draws and saves it)."""
   key = jax.random.fold_in(jax.random.PRNGKey(config.seed), CODE_PICTURE_KEY)
   if spec.categorical:
     k = spec.categorical[0]
-    rows = np.repeat(np.arange(k, dtype=np.int32), per_row)  # class-major
+    rows = jnp.repeat(jnp.arange(k, dtype=jnp.int32), per_row)  # row-major
     z = with_codes(spec, jnp.tile(spec.sample_latent(key, per_row), (k, 1)),
                    categorical={0: rows})
-    caption = 'one row per category of c1'
-  else:
-    k = per_row
-    rows = np.repeat(np.arange(k, dtype=np.int32), per_row)
-    z = jnp.repeat(spec.sample_latent(key, k), per_row, axis=0)
-    sweep = np.tile(np.linspace(-1.0, 1.0, per_row, dtype=np.float32), k)
-    z = with_codes(spec, z, continuous=z[:, -spec.continuous:].at[:, 0].set(
-        sweep))
-    caption = 'the first continuous code from -1 to 1 along each row'
-  x = np.asarray(sampling.generate_fn(spec)(sampling.on_device(spec, state),
-                                           z, None))
-  sampling.save_picture(config, x, path, f'{title}: {caption}', labels=rows,
-                        num_classes=k)
+    return z, rows, k, 'one row per category of c1'
+  k = per_row
+  rows = jnp.repeat(jnp.arange(k, dtype=jnp.int32), per_row)
+  z = jnp.repeat(spec.sample_latent(key, k), per_row, axis=0)
+  sweep = jnp.tile(jnp.linspace(-1.0, 1.0, per_row), k)
+  z = with_codes(spec, z, continuous=z[:, -spec.continuous:].at[:, 0].set(
+      sweep))
+  return z, rows, k, 'the first continuous code from -1 to 1 along each row'
 
 
 # The key of ``code_picture``'s noise (folded into PRNGKey(config.seed)).
