@@ -232,15 +232,10 @@ def _create_state(spec: InfoGAN, seed) -> InfoGANState:
 
 
 def _apply(module: nn.Module, params, batch_stats, inputs, train: bool):
-  """``module`` on ``inputs``; returns (output, new batch_stats)."""
-  variables = {'params': params}
-  if batch_stats:
-    variables['batch_stats'] = batch_stats
-  if batch_stats and train:
-    out, updates = module.apply(variables, inputs, train=True,
-                                mutable=['batch_stats'])
-    return out, updates['batch_stats']
-  return module.apply(variables, inputs, train=train), batch_stats
+  """``module`` on ``inputs`` (the GAN steps' ``_apply``, with no dropout
+  key or labels); returns (output, new batch_stats)."""
+  return steps._apply(module, params, batch_stats, inputs, None,  # pylint: disable=protected-access
+                      train=train)
 
 
 def _update(tx, net: Network, grads, stats) -> Network:
@@ -271,8 +266,8 @@ def train_step(spec: InfoGAN, state: InfoGANState,
                                      fake, True)
     info, aux = information_loss(spec, q, z)
     loss = spec.loss.discriminator(real_logits, fake_logits)
-    aux = {**aux, 'd_real': _readout(spec, real_logits),
-           'd_fake': _readout(spec, fake_logits)}
+    aux = {**aux, 'd_real': steps._readout(spec, real_logits),  # pylint: disable=protected-access
+           'd_fake': steps._readout(spec, fake_logits)}
     return loss + spec.info_weight * info, (stats, aux)
 
   (d_loss, (d_stats, aux)), d_grads = jax.value_and_grad(
@@ -302,12 +297,6 @@ def train_step(spec: InfoGAN, state: InfoGANState,
              'd_grad_norm': optax.global_norm(d_grads),
              'g_grad_norm': optax.global_norm(g_grads), **aux}
   return state, steps.pmean(metrics, spec.axis_name)
-
-
-def _readout(spec: InfoGAN, logits: jax.Array) -> jax.Array:
-  if spec.loss.probabilities:
-    return jnp.mean(jax.nn.sigmoid(logits))
-  return jnp.mean(logits)
 
 
 def generate(spec: InfoGAN, state: InfoGANState, z: jax.Array,
